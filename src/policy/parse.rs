@@ -1,0 +1,187 @@
+//! The IAM JSON grammar, read with serde_json into the compiled form.
+//!
+//! Element names are case-sensitive as in IAM. Anything the gate cannot evaluate exactly
+//! is a load error naming the statement and element, never silently skipped.
+
+use serde_json::{Map, Value};
+
+use super::{ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct PolicyError {
+    /// Where in the document: `Statement[1].Action`.
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
+    PolicyError { path: path.into(), message: message.into() }
+}
+
+pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, PolicyError> {
+    let doc: Value = serde_json::from_str(json).map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
+    let Value::Object(top) = doc else {
+        return Err(err("(document)", "a policy is a JSON object"));
+    };
+    for key in top.keys() {
+        if !matches!(key.as_str(), "Version" | "Id" | "Statement") {
+            return Err(err(key.clone(), "unknown policy element"));
+        }
+    }
+    match top.get("Version") {
+        None => {}
+        Some(Value::String(v)) if v == "2012-10-17" || v == "2008-10-17" => {}
+        Some(other) => return Err(err("Version", format!("must be \"2012-10-17\" or \"2008-10-17\", not {other}"))),
+    }
+    let statements = match top.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
+        Some(one @ Value::Object(_)) => vec![one],
+        Some(_) => return Err(err("Statement", "must be an object or an array of objects")),
+        None => return Err(err("Statement", "missing")),
+    };
+    let statements = statements
+        .into_iter()
+        .enumerate()
+        .map(|(i, st)| statement(st, kind, &format!("Statement[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Policy { source: source.to_owned(), kind, statements })
+}
+
+fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, PolicyError> {
+    let Value::Object(st) = value else {
+        return Err(err(at, "a statement is a JSON object"));
+    };
+    for key in st.keys() {
+        if !matches!(
+            key.as_str(),
+            "Sid" | "Effect" | "Principal" | "NotPrincipal" | "Action" | "NotAction" | "Resource" | "NotResource" | "Condition"
+        ) {
+            return Err(err(format!("{at}.{key}"), "unknown statement element"));
+        }
+    }
+    if st.contains_key("Condition") {
+        return Err(err(
+            format!("{at}.Condition"),
+            "conditions are not evaluated by this version of the gate; it refuses the policy rather than ignore them",
+        ));
+    }
+    let sid = match st.get("Sid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(err(format!("{at}.Sid"), "must be a string")),
+    };
+    let effect = match st.get("Effect") {
+        Some(Value::String(e)) if e == "Allow" => Effect::Allow,
+        Some(Value::String(e)) if e == "Deny" => Effect::Deny,
+        Some(other) => return Err(err(format!("{at}.Effect"), format!("must be \"Allow\" or \"Deny\", not {other}"))),
+        None => return Err(err(format!("{at}.Effect"), "missing")),
+    };
+
+    let principal = match (st.get("Principal"), st.get("NotPrincipal"), kind) {
+        (None, None, PolicyKind::Identity) => None,
+        (Some(_) | None, Some(_) | None, PolicyKind::Identity) => {
+            return Err(err(format!("{at}.Principal"), "identity policies cannot name a principal"));
+        }
+        (Some(_), Some(_), PolicyKind::Resource) => {
+            return Err(err(format!("{at}.Principal"), "use Principal or NotPrincipal, not both"));
+        }
+        (None, None, PolicyKind::Resource) => {
+            return Err(err(format!("{at}.Principal"), "a resource policy statement needs Principal or NotPrincipal"));
+        }
+        (Some(p), None, PolicyKind::Resource) => Some(principals(p, false, &format!("{at}.Principal"))?),
+        (None, Some(p), PolicyKind::Resource) => Some(principals(p, true, &format!("{at}.NotPrincipal"))?),
+    };
+
+    let action = negatable(st, "Action", "NotAction", at, |s, path| {
+        if s != "*" && !s.contains(':') {
+            return Err(err(path, format!("action \"{s}\" needs a service prefix, as in \"s3-outposts:GetObject\"")));
+        }
+        Ok(Glob::new(&s.to_ascii_lowercase()))
+    })?;
+    let resource = negatable(st, "Resource", "NotResource", at, |s, path| {
+        ArnGlob::new(s).ok_or_else(|| err(path, format!("resource \"{s}\" is neither \"*\" nor an ARN")))
+    })?;
+    Ok(Statement { sid, effect, principal, action, resource })
+}
+
+fn strings<'v>(value: &'v Value, path: &str) -> Result<Vec<&'v str>, PolicyError> {
+    match value {
+        Value::String(s) => Ok(vec![s.as_str()]),
+        Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| err(path, "every entry must be a string")))
+            .collect(),
+        _ => Err(err(path, "must be a string or a non-empty array of strings")),
+    }
+}
+
+fn negatable<T>(
+    st: &Map<String, Value>,
+    plain: &str,
+    not: &str,
+    at: &str,
+    compile: impl Fn(&str, &str) -> Result<T, PolicyError>,
+) -> Result<Negatable<T>, PolicyError> {
+    let (negated, name, value) = match (st.get(plain), st.get(not)) {
+        (Some(v), None) => (false, plain, v),
+        (None, Some(v)) => (true, not, v),
+        (Some(_), Some(_)) => return Err(err(format!("{at}.{plain}"), format!("use {plain} or {not}, not both"))),
+        (None, None) => return Err(err(format!("{at}.{plain}"), format!("missing ({plain} or {not})"))),
+    };
+    let path = format!("{at}.{name}");
+    let items = strings(value, &path)?.into_iter().map(|s| compile(s, &path)).collect::<Result<_, _>>()?;
+    Ok(Negatable { negated, items })
+}
+
+fn principals(value: &Value, negated: bool, path: &str) -> Result<Principals, PolicyError> {
+    let items = match value {
+        Value::String(s) if s == "*" => vec![PrincipalPattern::Everyone],
+        Value::Object(map) => {
+            let mut items = Vec::new();
+            for (kind, v) in map {
+                let names = strings(v, &format!("{path}.{kind}"))?;
+                match kind.as_str() {
+                    "AWS" => {
+                        for name in names {
+                            items.push(aws_principal(name, &format!("{path}.AWS"))?);
+                        }
+                    }
+                    "Service" | "Federated" | "CanonicalUser" => items.push(PrincipalPattern::Other),
+                    other => return Err(err(format!("{path}.{other}"), "unknown principal type")),
+                }
+            }
+            items
+        }
+        _ => return Err(err(path, "must be \"*\" or an object such as {\"AWS\": \"arn:aws:iam::123456789012:user/alice\"}")),
+    };
+    Ok(Principals { negated, items })
+}
+
+fn aws_principal(name: &str, path: &str) -> Result<PrincipalPattern, PolicyError> {
+    if name == "*" {
+        return Ok(PrincipalPattern::Everyone);
+    }
+    if name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(PrincipalPattern::Account(name.to_owned()));
+    }
+    if name.contains('*') || name.contains('?') {
+        return Err(err(path, format!("\"{name}\": wildcards are not allowed in principal ARNs; use a Condition")));
+    }
+    if let Some(rest) = name.strip_prefix("arn:aws:iam::")
+        && let Some((account, resource)) = rest.split_once(':')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+    {
+        if resource == "root" {
+            return Ok(PrincipalPattern::Account(account.to_owned()));
+        }
+        if resource.starts_with("user/") || resource.starts_with("role/") {
+            return Ok(PrincipalPattern::Arn(name.to_owned()));
+        }
+    }
+    if name.starts_with("arn:aws:sts::") && name.contains(":assumed-role/") {
+        return Ok(PrincipalPattern::Arn(name.to_owned()));
+    }
+    Err(err(path, format!("\"{name}\" is not an account id, \"*\", or an IAM user, role or assumed-role ARN")))
+}

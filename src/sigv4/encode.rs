@@ -1,0 +1,108 @@
+//! Percent-encoding the SigV4 way.
+//!
+//! SigV4 encodes every byte except the unreserved set `A-Z a-z 0-9 - _ . ~`, with upper-case
+//! hex (AWS "Create a canonical request": UriEncode). Decoding is strict: a `%` not followed
+//! by two hex digits is an error, never passed through, so two parties can't disagree on what
+//! a malformed escape meant. `+` is a literal plus, as in RFC 3986 and the AWS SDKs' own
+//! canonicalization; it is not a space.
+
+use std::borrow::Cow;
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Appends `bytes` encoded; `keep_slash` leaves `/` as is (object keys in paths).
+pub fn uri_encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    for &b in bytes {
+        if is_unreserved(b) || (keep_slash && b == b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
+}
+
+pub fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    uri_encode_into(&mut out, bytes, keep_slash);
+    out
+}
+
+/// A `%` escape that is not `%XX`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadEscape;
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `%XX` escapes; borrows when there are none.
+pub fn percent_decode(s: &str) -> Result<Cow<'_, [u8]>, BadEscape> {
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'%') {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut iter = bytes.iter().copied();
+    while let Some(b) = iter.next() {
+        if b == b'%' {
+            let hi = iter.next().and_then(hex_val).ok_or(BadEscape)?;
+            let lo = iter.next().and_then(hex_val).ok_or(BadEscape)?;
+            out.push(hi << 4 | lo);
+        } else {
+            out.push(b);
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// Decodes and requires UTF-8 (object keys and bucket names are UTF-8 in S3).
+pub fn percent_decode_utf8(s: &str) -> Option<Cow<'_, str>> {
+    match percent_decode(s).ok()? {
+        Cow::Borrowed(_) => Some(Cow::Borrowed(s)),
+        Cow::Owned(v) => String::from_utf8(v).ok().map(Cow::Owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_everything_but_unreserved() {
+        assert_eq!(uri_encode(b"a b+c=d&e%f~g/h", false), "a%20b%2Bc%3Dd%26e%25f~g%2Fh");
+        assert_eq!(uri_encode(b"a b/c", true), "a%20b/c");
+        assert_eq!(uri_encode("ሴ".as_bytes(), false), "%E1%88%B4");
+    }
+
+    #[test]
+    fn decodes_strictly() {
+        assert_eq!(percent_decode("a%2Fb%2fc+d").unwrap().as_ref(), b"a/b/c+d");
+        assert!(matches!(percent_decode("plain").unwrap(), Cow::Borrowed(_)));
+        for bad in ["%", "%2", "%zz", "a%g0", "%%41"] {
+            assert_eq!(percent_decode(bad), Err(BadEscape), "{bad}");
+        }
+        assert_eq!(percent_decode_utf8("%E1%88%B4").as_deref(), Some("ሴ"));
+        assert_eq!(percent_decode_utf8("%FF"), None);
+    }
+
+    #[test]
+    fn decode_then_encode_is_canonical() {
+        for s in ["a%20b", "%7E", "~", "%2B", "x%2Fy"] {
+            let d = percent_decode(s).unwrap();
+            let e = uri_encode(&d, false);
+            assert_eq!(percent_decode(&e).unwrap(), d);
+        }
+        assert_eq!(uri_encode(&percent_decode("%7e").unwrap(), false), "~");
+    }
+}

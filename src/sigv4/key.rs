@@ -1,0 +1,103 @@
+//! Signing-key derivation and its cache.
+//!
+//! `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`
+//! costs four HMACs, more than the rest of a verification. The key depends only on
+//! (access key, date, region, service), so it is derived once a day per key and scope and
+//! kept here. The cache belongs to the credential set it was built from; a reload builds a
+//! new one, so a rotated secret can never meet a stale key.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+pub type SigningKey = [u8; 32];
+
+/// More distinct (key, day, region, service) scopes than this means something odd is going
+/// on (a flood of bad dates); the cache then starts over rather than grow without bound.
+const MAX_ENTRIES: usize = 16_384;
+
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> SigningKey {
+    let mut k_secret = Vec::with_capacity(4 + secret.len());
+    k_secret.extend_from_slice(b"AWS4");
+    k_secret.extend_from_slice(secret.as_bytes());
+    let k_date = hmac_sha256(&k_secret, date.as_bytes());
+    zeroize::Zeroize::zeroize(&mut k_secret);
+    let k_region = hmac_sha256(&k_date, region.as_bytes());
+    let k_service = hmac_sha256(&k_region, service.as_bytes());
+    hmac_sha256(&k_service, b"aws4_request")
+}
+
+/// The lowercase hex signature of a string to sign.
+pub fn signature_hex(key: &SigningKey, string_to_sign: &str) -> String {
+    hex::encode(hmac_sha256(key, string_to_sign.as_bytes()))
+}
+
+#[derive(Default)]
+pub struct SigningKeyCache {
+    map: RwLock<HashMap<String, SigningKey>>,
+    disabled: bool,
+}
+
+impl SigningKeyCache {
+    /// A cache that never keeps anything: for benchmarks that measure derivation.
+    pub fn disabled() -> Self {
+        Self { map: RwLock::default(), disabled: true }
+    }
+
+    /// `id` is `ACCESS_KEY/date/region/service`, which names the key uniquely within one
+    /// credential set.
+    pub fn get_or_derive(&self, id: &str, derive: impl FnOnce() -> SigningKey) -> SigningKey {
+        if self.disabled {
+            return derive();
+        }
+        if let Ok(map) = self.map.read()
+            && let Some(key) = map.get(id)
+        {
+            return *key;
+        }
+        let key = derive();
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(id.to_owned(), key);
+        }
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_documentation_signing_key() {
+        // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
+        let key = derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
+        assert_eq!(hex::encode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+    }
+
+    #[test]
+    fn cache_derives_once_per_scope() {
+        let cache = SigningKeyCache::default();
+        let mut calls = 0;
+        for _ in 0..3 {
+            cache.get_or_derive("AK/20130524/us-east-1/s3", || {
+                calls += 1;
+                [7; 32]
+            });
+        }
+        assert_eq!(calls, 1);
+        let other = cache.get_or_derive("AK/20130525/us-east-1/s3", || [8; 32]);
+        assert_eq!(other, [8; 32]);
+    }
+}

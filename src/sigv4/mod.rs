@@ -1,0 +1,24 @@
+//! AWS Signature Version 4, query-string (presigned) verification and signing.
+//!
+//! - `encode`, `query`: percent-encoding and the query string, decoded once.
+//! - `presigned`: the X-Amz-* parameters, checked for form.
+//! - `canonical`: canonical request and string to sign.
+//! - `key`: signing-key derivation and its per-scope cache.
+//! - `verify`: the pure verification core (no I/O, no clock).
+//! - `sign`: presigned URLs and header signing toward the store.
+//!
+//! Not here: SigV4a (ECDSA), chunked `STREAMING-*` payload signatures, SigV2.
+
+pub mod canonical;
+pub mod encode;
+pub mod key;
+pub mod presigned;
+pub mod query;
+pub mod sign;
+pub mod verify;
+
+pub use key::SigningKeyCache;
+pub use presigned::PresignedAuth;
+pub use query::{Query, QueryPair};
+pub use sign::Signer;
+pub use verify::{SignedRequest, verify};

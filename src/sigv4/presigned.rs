@@ -1,0 +1,305 @@
+//! Parsing the query-string authentication parameters of a presigned URL
+//! (Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS Signature
+//! Version 4)").
+//!
+//! Parsing checks form only: presence, uniqueness, the credential scope against the
+//! configured region and the accepted services, the date format and the expiry range. It
+//! reads no clock and knows no keys; `verify` does the rest. Messages are S3's own.
+
+use std::fmt;
+
+use super::canonical::ALGORITHM;
+use super::query::Query;
+use crate::s3err::S3Error;
+use crate::time::UnixTime;
+
+pub const X_AMZ_ALGORITHM: &str = "X-Amz-Algorithm";
+pub const X_AMZ_CREDENTIAL: &str = "X-Amz-Credential";
+pub const X_AMZ_DATE: &str = "X-Amz-Date";
+pub const X_AMZ_EXPIRES: &str = "X-Amz-Expires";
+pub const X_AMZ_SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
+pub const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
+pub const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+
+/// The parameters that carry authentication; none of them is forwarded to the store.
+pub const AUTH_PARAMS: [&str; 7] = [
+    X_AMZ_ALGORITHM,
+    X_AMZ_CREDENTIAL,
+    X_AMZ_DATE,
+    X_AMZ_EXPIRES,
+    X_AMZ_SIGNED_HEADERS,
+    X_AMZ_SIGNATURE,
+    X_AMZ_SECURITY_TOKEN,
+];
+
+/// S3 accepts presigned URLs for at most a week.
+pub const MAX_EXPIRES_SECS: u32 = 604_800;
+
+/// Signing names an S3-on-Outposts endpoint answers to: botocore signs access-point ARN
+/// requests as `s3-outposts`, most other clients as `s3`.
+pub const SERVICES: [&str; 2] = ["s3-outposts", "s3"];
+
+const REQUIRED: [&str; 6] =
+    [X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_SIGNATURE, X_AMZ_DATE, X_AMZ_SIGNED_HEADERS, X_AMZ_EXPIRES];
+
+/// A request is presigned when it carries any SigV4 query parameter; it must then carry all.
+pub fn is_presigned(query: &Query<'_>) -> bool {
+    query.iter().any(|p| p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref()))
+}
+
+/// The authentication parameters of one presigned request, checked for form.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PresignedAuth {
+    pub access_key_id: String,
+    /// `date/region/service/aws4_request`.
+    pub scope: String,
+    pub date: String,
+    pub region: String,
+    pub service: String,
+    /// `X-Amz-Date` as sent, for the string to sign.
+    pub amz_date: String,
+    pub signed_at: UnixTime,
+    pub expires_secs: u32,
+    pub signed_headers: String,
+    pub signature: String,
+    pub security_token: Option<String>,
+}
+
+impl fmt::Debug for PresignedAuth {
+    // The signature and the session token are bearer material: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PresignedAuth")
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.scope)
+            .field("amz_date", &self.amz_date)
+            .field("expires_secs", &self.expires_secs)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"***")
+            .field("security_token", &self.security_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl PresignedAuth {
+    /// The signing-key cache id: `ACCESS_KEY/date/region/service`.
+    pub fn key_id(&self) -> String {
+        format!("{}/{}/{}/{}", self.access_key_id, self.date, self.region, self.service)
+    }
+
+    pub fn expires_at(&self) -> UnixTime {
+        UnixTime(self.signed_at.0.saturating_add(i64::from(self.expires_secs)))
+    }
+
+    pub fn parse(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
+        for name in REQUIRED {
+            match query.lookup(name) {
+                (0, _) => {
+                    return Err(S3Error::auth_query(
+                        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+                         X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+                    ));
+                }
+                (1, _) => {}
+                _ => return Err(S3Error::auth_query(format!("{name} must appear only once in the query string."))),
+            }
+        }
+        if query.lookup(X_AMZ_SECURITY_TOKEN).0 > 1 {
+            return Err(S3Error::auth_query("X-Amz-Security-Token must appear only once in the query string."));
+        }
+        let text = |name: &str| -> Result<String, S3Error> {
+            let raw = query.get(name).unwrap_or_default();
+            String::from_utf8(raw.to_vec()).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
+        };
+
+        if text(X_AMZ_ALGORITHM)? != ALGORITHM {
+            return Err(S3Error::auth_query("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""));
+        }
+
+        let credential = text(X_AMZ_CREDENTIAL)?;
+        let parts: Vec<&str> = credential.split('/').collect();
+        let [access_key_id, date, cred_region, service, terminal] = parts.as_slice() else {
+            return Err(malformed_credential());
+        };
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(malformed_credential());
+        }
+        if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(S3Error::auth_query(format!(
+                "Error parsing the X-Amz-Credential parameter; incorrect date format \"{date}\". \
+                 This date in the credential must be in the format \"yyyyMMdd\"."
+            )));
+        }
+
+        let amz_date = text(X_AMZ_DATE)?;
+        let signed_at = UnixTime::parse_amz(&amz_date)
+            .ok_or_else(|| S3Error::auth_query("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""))?;
+        if amz_date.get(..8) != Some(*date) {
+            return Err(S3Error::auth_query(format!(
+                "Invalid credential date \"{date}\". This date is not the same as X-Amz-Date: \"{}\".",
+                amz_date.get(..8).unwrap_or_default()
+            )));
+        }
+        if *cred_region != region {
+            return Err(S3Error::auth_query(format!(
+                "Error parsing the X-Amz-Credential parameter; the region '{cred_region}' is wrong; expecting '{region}'"
+            ))
+            .with("Region", region));
+        }
+        if !SERVICES.contains(service) {
+            return Err(S3Error::auth_query(format!(
+                "Error parsing the X-Amz-Credential parameter; incorrect service \"{service}\". \
+                 This endpoint belongs to \"s3-outposts\"."
+            )));
+        }
+        if *terminal != "aws4_request" {
+            return Err(S3Error::auth_query(format!(
+                "Error parsing the X-Amz-Credential parameter; incorrect terminal \"{terminal}\". \
+                 This endpoint uses \"aws4_request\"."
+            )));
+        }
+
+        let expires_secs = parse_expires(&text(X_AMZ_EXPIRES)?)?;
+
+        let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
+        let signature = text(X_AMZ_SIGNATURE)?;
+        let security_token = match query.get(X_AMZ_SECURITY_TOKEN) {
+            Some(_) => Some(text(X_AMZ_SECURITY_TOKEN)?),
+            None => None,
+        };
+
+        Ok(Self {
+            access_key_id: (*access_key_id).to_owned(),
+            scope: format!("{date}/{cred_region}/{service}/{terminal}"),
+            date: (*date).to_owned(),
+            region: (*cred_region).to_owned(),
+            service: (*service).to_owned(),
+            amz_date,
+            signed_at,
+            expires_secs,
+            signed_headers,
+            signature,
+            security_token,
+        })
+    }
+}
+
+fn malformed_credential() -> S3Error {
+    S3Error::auth_query(
+        "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
+         expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+    )
+}
+
+/// 1..=604800. Digits of any length are a number (a huge one is "more than a week", never
+/// an overflow); a sign or anything else is not.
+fn parse_expires(s: &str) -> Result<u32, S3Error> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(S3Error::auth_query("X-Amz-Expires should be a number"));
+    }
+    let is_zero = digits.bytes().all(|b| b == b'0');
+    if negative && !is_zero {
+        return Err(S3Error::auth_query("X-Amz-Expires must be non-negative"));
+    }
+    if is_zero {
+        return Err(S3Error::auth_query("X-Amz-Expires must be greater than 0"));
+    }
+    match digits.parse::<u32>() {
+        Ok(n) if n <= MAX_EXPIRES_SECS => Ok(n),
+        _ => Err(S3Error::auth_query(
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less \
+             than 604800 seconds",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC_QUERY: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+
+    fn parse(q: &str) -> Result<PresignedAuth, S3Error> {
+        PresignedAuth::parse(&Query::parse(q).unwrap(), "us-east-1")
+    }
+
+    fn with(name: &str, value: &str) -> String {
+        DOC_QUERY
+            .split('&')
+            .map(|p| if p.starts_with(&format!("{name}=")) { format!("{name}={value}") } else { p.to_owned() })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    #[test]
+    fn example_get_object_parses() {
+        let a = parse(DOC_QUERY).unwrap();
+        assert_eq!(a.access_key_id, "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(a.scope, "20130524/us-east-1/s3/aws4_request");
+        assert_eq!(a.expires_secs, 86_400);
+        assert_eq!(a.expires_at().iso8601().to_string(), "2013-05-25T00:00:00Z");
+        assert!(!format!("{a:?}").contains("aeeed9bb"));
+    }
+
+    #[test]
+    fn missing_and_duplicated_parameters() {
+        let missing = DOC_QUERY.replace("&X-Amz-Expires=86400", "");
+        assert!(parse(&missing).unwrap_err().message.starts_with("Query-string authentication version 4 requires"));
+        let dup = format!("{DOC_QUERY}&X-Amz-Date=20130524T000000Z");
+        assert_eq!(parse(&dup).unwrap_err().code, "AuthorizationQueryParametersError");
+    }
+
+    #[test]
+    fn expires_range_and_overflow() {
+        for (v, msg) in [
+            ("abc", "X-Amz-Expires should be a number"),
+            ("", "X-Amz-Expires should be a number"),
+            ("+5", "X-Amz-Expires should be a number"),
+            ("1.5", "X-Amz-Expires should be a number"),
+            ("-1", "X-Amz-Expires must be non-negative"),
+            ("0", "X-Amz-Expires must be greater than 0"),
+            ("604801", "X-Amz-Expires must be less than a week"),
+            ("99999999999999999999999999", "X-Amz-Expires must be less than a week"),
+        ] {
+            let e = parse(&with("X-Amz-Expires", v)).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.starts_with(msg), "{v}: {}", e.message);
+        }
+        assert_eq!(parse(&with("X-Amz-Expires", "604800")).unwrap().expires_secs, 604_800);
+        assert_eq!(parse(&with("X-Amz-Expires", "1")).unwrap().expires_secs, 1);
+    }
+
+    #[test]
+    fn credential_scope_checks() {
+        let cases = [
+            ("AKID%2F20130524%2Fus-east-1%2Fs3", "the Credential is mal-formed"),
+            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws4_request%2Fx", "the Credential is mal-formed"),
+            ("%2F20130524%2Fus-east-1%2Fs3%2Faws4_request", "the Credential is mal-formed"),
+            ("AKID%2F2013052%2Fus-east-1%2Fs3%2Faws4_request", "incorrect date format"),
+            ("AKID%2F20130525%2Fus-east-1%2Fs3%2Faws4_request", "Invalid credential date"),
+            ("AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request", "the region 'us-west-2' is wrong"),
+            ("AKID%2F20130524%2Fus-east-1%2Fec2%2Faws4_request", "incorrect service \"ec2\""),
+            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws5_request", "incorrect terminal"),
+        ];
+        for (cred, msg) in cases {
+            let e = parse(&with("X-Amz-Credential", cred)).unwrap_err();
+            assert_eq!(e.code, "AuthorizationQueryParametersError");
+            assert!(e.message.contains(msg), "{cred}: {}", e.message);
+        }
+        let e = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request")).unwrap_err();
+        assert_eq!(e.extra("Region"), Some("us-east-1"));
+        let ok = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-east-1%2Fs3-outposts%2Faws4_request"));
+        assert_eq!(ok.unwrap().service, "s3-outposts");
+    }
+
+    #[test]
+    fn absurd_dates_and_algorithms() {
+        for d in ["99999999T999999Z", "20130524", "2013-05-24T00:00:00Z", "%FF"] {
+            assert_eq!(parse(&with("X-Amz-Date", d)).unwrap_err().status, 400, "{d}");
+        }
+        assert!(parse(&with("X-Amz-Algorithm", "AWS4-HMAC-SHA1")).unwrap_err().message.contains("only supports"));
+    }
+}

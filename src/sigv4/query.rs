@@ -1,0 +1,116 @@
+//! The query string, split and decoded once per request.
+//!
+//! Pairs are kept in arrival order with their decoded bytes; canonicalization re-encodes
+//! them (so `%7e` and `~` sign the same), classification looks up sub-resources, and the
+//! forwarder rebuilds the store's query from the same pairs.
+
+use std::borrow::Cow;
+
+use super::encode::{BadEscape, percent_decode, uri_encode_into};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryPair<'a> {
+    pub key: Cow<'a, [u8]>,
+    pub value: Cow<'a, [u8]>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Query<'a> {
+    pairs: Vec<QueryPair<'a>>,
+}
+
+impl<'a> Query<'a> {
+    /// Splits on `&` and the first `=`; empty pieces (`a=1&&b=2`) are skipped, as the SDKs
+    /// never sign them. A key without `=` has the empty value.
+    pub fn parse(raw: &'a str) -> Result<Self, BadEscape> {
+        let mut pairs = Vec::new();
+        for piece in raw.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+            pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
+        }
+        Ok(Self { pairs })
+    }
+
+    pub fn from_pairs(pairs: impl IntoIterator<Item = QueryPair<'a>>) -> Self {
+        Self { pairs: pairs.into_iter().collect() }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &QueryPair<'a>> {
+        self.pairs.iter()
+    }
+
+    /// How often `key` occurs, and its first value.
+    pub fn lookup(&self, key: &str) -> (usize, Option<&[u8]>) {
+        let mut count = 0;
+        let mut first = None;
+        for p in &self.pairs {
+            if p.key.as_ref() == key.as_bytes() {
+                count += 1;
+                first.get_or_insert(p.value.as_ref());
+            }
+        }
+        (count, first)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&[u8]> {
+        self.lookup(key).1
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.pairs.iter().any(|p| p.key.as_ref() == key.as_bytes())
+    }
+
+    /// The canonical query string: every pair `keep` accepts, each side URI-encoded,
+    /// sorted by encoded key and then encoded value, joined with `&`.
+    pub fn canonical(&self, keep: impl Fn(&[u8]) -> bool) -> String {
+        let mut encoded: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|p| keep(&p.key))
+            .map(|p| {
+                let mut k = String::with_capacity(p.key.len());
+                uri_encode_into(&mut k, &p.key, false);
+                let mut v = String::with_capacity(p.value.len());
+                uri_encode_into(&mut v, &p.value, false);
+                (k, v)
+            })
+            .collect();
+        encoded.sort_unstable();
+        let len = encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut out = String::with_capacity(len);
+        for (i, (k, v)) in encoded.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_by_encoded_key_then_value() {
+        let q = Query::parse("b=2&a=2&a=1&%E1%88%B4=x&A=0&flag").unwrap();
+        assert_eq!(q.canonical(|_| true), "%E1%88%B4=x&A=0&a=1&a=2&b=2&flag=");
+    }
+
+    #[test]
+    fn excludes_what_the_filter_drops_and_counts_duplicates() {
+        let q = Query::parse("X-Amz-Signature=abc&x=1&x=2").unwrap();
+        assert_eq!(q.canonical(|k| k != b"X-Amz-Signature"), "x=1&x=2");
+        assert_eq!(q.lookup("x"), (2, Some(&b"1"[..])));
+        assert_eq!(q.lookup("y"), (0, None));
+    }
+
+    #[test]
+    fn malformed_escapes_are_errors() {
+        assert!(Query::parse("a=%zz").is_err());
+        assert!(Query::parse("%=1").is_err());
+    }
+}

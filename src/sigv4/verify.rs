@@ -1,0 +1,236 @@
+//! Verifying a presigned request: a pure function of the request parts, the parsed
+//! parameters, the secret and the arrival time.
+//!
+//! S3's rules, where they differ from the generic SigV4 suite: the canonical URI is the path
+//! exactly as sent (not normalized, not encoded again), and the payload hash is
+//! `UNSIGNED-PAYLOAD`. Expiry is decided here, once, against the `now` the caller read when
+//! the request arrived; nothing downstream looks at the clock again, which is what lets a
+//! started transfer outlive its URL.
+
+use http::HeaderMap;
+
+use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
+use super::key::{SigningKeyCache, derive_signing_key, signature_hex};
+use super::presigned::{PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
+use super::query::Query;
+use crate::s3err::S3Error;
+use crate::secret::{SecretKey, ct_eq};
+use crate::time::UnixTime;
+
+/// The parts of a request that a signature covers.
+pub struct SignedRequest<'a> {
+    pub method: &'a str,
+    /// The path as it arrived, still percent-encoded.
+    pub raw_path: &'a str,
+    pub query: &'a Query<'a>,
+    pub headers: &'a HeaderMap,
+    /// What the client addressed: the Host header, or HTTP/2's `:authority`.
+    pub host: &'a str,
+}
+
+/// Unsigned `x-amz-*` headers S3 tolerates on a presigned request.
+const MAY_GO_UNSIGNED: [&str; 1] = ["x-amz-content-sha256"];
+
+pub fn verify(
+    req: &SignedRequest<'_>,
+    auth: &PresignedAuth,
+    secret: &SecretKey,
+    now: UnixTime,
+    max_skew_secs: i64,
+    keys: &SigningKeyCache,
+) -> Result<(), S3Error> {
+    if auth.signed_at.0 > now.0.saturating_add(max_skew_secs) {
+        return Err(S3Error::not_yet_valid(auth.signed_at, now));
+    }
+    let expires_at = auth.expires_at();
+    if now > expires_at {
+        return Err(S3Error::expired(auth.expires_secs, expires_at, now));
+    }
+
+    check_signed_headers(req, &auth.signed_headers)?;
+
+    let canonical = canonical_request(req, auth, false);
+    let sts = string_to_sign(&auth.amz_date, &auth.scope, &canonical);
+    let key = keys.get_or_derive(&auth.key_id(), || {
+        derive_signing_key(secret.expose(), &auth.date, &auth.region, &auth.service)
+    });
+    let expected = signature_hex(&key, &sts);
+    if ct_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+        Ok(())
+    } else {
+        Err(mismatch(req, auth, &sts))
+    }
+}
+
+/// `host` must be signed; every signed header must be there; no `x-amz-*` header may ride
+/// along unsigned (it could change what the request does: `x-amz-copy-source`, `x-amz-acl`).
+fn check_signed_headers(req: &SignedRequest<'_>, signed_headers: &str) -> Result<(), S3Error> {
+    let signed = || signed_headers.split(';');
+    if !signed().any(|h| h == "host") {
+        return Err(S3Error::headers_not_signed("host"));
+    }
+    let mut unsigned = String::new();
+    for name in req.headers.keys() {
+        let name = name.as_str();
+        if name.starts_with("x-amz-") && !MAY_GO_UNSIGNED.contains(&name) && !signed().any(|h| h == name) {
+            if !unsigned.is_empty() {
+                unsigned.push_str(", ");
+            }
+            unsigned.push_str(name);
+        }
+    }
+    if !unsigned.is_empty() {
+        return Err(S3Error::headers_not_signed(&unsigned));
+    }
+    Ok(())
+}
+
+/// The canonical request; with `redact`, the session token's value is replaced, for echoing.
+fn canonical_request(req: &SignedRequest<'_>, auth: &PresignedAuth, redact: bool) -> Vec<u8> {
+    let mut query = req.query.canonical(|k| k != X_AMZ_SIGNATURE.as_bytes());
+    if redact && let Some(token) = &auth.security_token {
+        let encoded = super::encode::uri_encode(token.as_bytes(), false);
+        query = query.replace(&format!("{X_AMZ_SECURITY_TOKEN}={encoded}"), &format!("{X_AMZ_SECURITY_TOKEN}=REDACTED"));
+    }
+    let mut c = CanonicalRequest::new(req.method, req.raw_path, &query);
+    for name in auth.signed_headers.split(';') {
+        if name == "host" {
+            c.header(name, [req.host.as_bytes()]);
+        } else {
+            c.header(name, req.headers.get_all(name).iter().map(http::HeaderValue::as_bytes));
+        }
+    }
+    c.finish(&auth.signed_headers, UNSIGNED_PAYLOAD)
+}
+
+/// S3's SignatureDoesNotMatch, with what the gate computed so a client can find its error.
+/// The signature the client sent and any session token are left out.
+fn mismatch(req: &SignedRequest<'_>, auth: &PresignedAuth, sts: &str) -> S3Error {
+    let echoed = canonical_request(req, auth, true);
+    let spaced_hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
+    S3Error::new(
+        http::StatusCode::FORBIDDEN,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    )
+    .with("AWSAccessKeyId", auth.access_key_id.clone())
+    .with("StringToSign", sts)
+    .with("StringToSignBytes", spaced_hex(sts.as_bytes()))
+    .with("CanonicalRequest", String::from_utf8_lossy(&echoed).into_owned())
+    .with("CanonicalRequestBytes", spaced_hex(&echoed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const DOC_QUERY: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
+
+    fn at(s: &str) -> UnixTime {
+        UnixTime::parse_amz(s).unwrap()
+    }
+
+    fn run(path: &str, query: &str, headers: &HeaderMap, host: &str, now: UnixTime) -> Result<(), S3Error> {
+        let q = Query::parse(query).unwrap();
+        let auth = PresignedAuth::parse(&q, "us-east-1")?;
+        let req = SignedRequest { method: "GET", raw_path: path, query: &q, headers, host };
+        verify(&req, &auth, &SecretKey::new(SECRET), now, 900, &SigningKeyCache::default())
+    }
+
+    #[test]
+    fn example_get_object() {
+        // Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters", example.
+        let h = HeaderMap::new();
+        run("/test.txt", DOC_QUERY, &h, "examplebucket.s3.amazonaws.com", at("20130524T120000Z")).unwrap();
+    }
+
+    #[test]
+    fn example_get_object_intermediate_values() {
+        let q = Query::parse(DOC_QUERY).unwrap();
+        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let h = HeaderMap::new();
+        let req =
+            SignedRequest { method: "GET", raw_path: "/test.txt", query: &q, headers: &h, host: "examplebucket.s3.amazonaws.com" };
+        let canonical = String::from_utf8(canonical_request(&req, &auth, false)).unwrap();
+        assert_eq!(
+            canonical,
+            "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
+        );
+        let sts = string_to_sign(&auth.amz_date, &auth.scope, canonical.as_bytes());
+        assert_eq!(
+            sts,
+            "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n3bfa292879f6447bbcda7001decf97f4a54dc650c8942174ae0a9121cf58ad04"
+        );
+    }
+
+    #[test]
+    fn expired_by_one_second() {
+        let h = HeaderMap::new();
+        let host = "examplebucket.s3.amazonaws.com";
+        run("/test.txt", DOC_QUERY, &h, host, at("20130525T000000Z")).unwrap();
+        let e = run("/test.txt", DOC_QUERY, &h, host, at("20130525T000001Z")).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code, e.message.as_ref()), (403, "AccessDenied", "Request has expired"));
+        assert_eq!(e.extra("X-Amz-Expires"), Some("86400"));
+        assert_eq!(e.extra("Expires"), Some("2013-05-25T00:00:00Z"));
+        assert_eq!(e.extra("ServerTime"), Some("2013-05-25T00:00:01Z"));
+    }
+
+    #[test]
+    fn not_yet_valid_beyond_the_skew() {
+        let h = HeaderMap::new();
+        let host = "examplebucket.s3.amazonaws.com";
+        run("/test.txt", DOC_QUERY, &h, host, at("20130523T234500Z")).unwrap();
+        let e = run("/test.txt", DOC_QUERY, &h, host, at("20130523T234459Z")).unwrap_err();
+        assert_eq!(e.message, "Request is not yet valid");
+    }
+
+    #[test]
+    fn a_changed_path_host_or_query_does_not_match() {
+        let h = HeaderMap::new();
+        let now = at("20130524T120000Z");
+        let host = "examplebucket.s3.amazonaws.com";
+        for (path, query, host) in [
+            ("/test.txT", DOC_QUERY, host),
+            ("/test%2Etxt", DOC_QUERY, host),
+            ("/test.txt", &format!("{DOC_QUERY}&x-id=GetObject") as &str, host),
+            ("/test.txt", DOC_QUERY, "otherbucket.s3.amazonaws.com"),
+        ] {
+            let e = run(path, query, &h, host, now).unwrap_err();
+            assert_eq!(e.code, "SignatureDoesNotMatch", "{path} {query} {host}");
+            assert_eq!(e.extra("AWSAccessKeyId"), Some("AKIAIOSFODNN7EXAMPLE"));
+            assert!(e.extra("CanonicalRequest").is_some());
+            assert!(!e.to_xml("r").contains("aeeed9bb"), "the provided signature is never echoed");
+        }
+    }
+
+    #[test]
+    fn host_not_signed() {
+        let q = DOC_QUERY.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=range");
+        let e = run("/test.txt", &q, &HeaderMap::new(), "h", at("20130524T120000Z")).unwrap_err();
+        assert_eq!((e.code, e.extra("HeadersNotSigned")), ("AccessDenied", Some("host")));
+    }
+
+    #[test]
+    fn unsigned_amz_headers_are_refused_but_content_sha256_is_tolerated() {
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+        let host = "examplebucket.s3.amazonaws.com";
+        run("/test.txt", DOC_QUERY, &h, host, at("20130524T120000Z")).unwrap();
+        h.insert("x-amz-copy-source", "other/key".parse().unwrap());
+        h.insert("x-amz-acl", "public-read".parse().unwrap());
+        let e = run("/test.txt", DOC_QUERY, &h, host, at("20130524T120000Z")).unwrap_err();
+        assert_eq!(e.message, "There were headers present in the request which were not signed");
+        let names = e.extra("HeadersNotSigned").unwrap();
+        assert!(names.contains("x-amz-copy-source") && names.contains("x-amz-acl"), "{names}");
+    }
+
+    #[test]
+    fn session_token_is_signed_but_never_echoed() {
+        let q = format!("{DOC_QUERY}&X-Amz-Security-Token=SECRETTOKEN%2B%2F%3D");
+        let e = run("/test.txt", &q, &HeaderMap::new(), "h", at("20130524T120000Z")).unwrap_err();
+        let xml = e.to_xml("r");
+        assert!(xml.contains("X-Amz-Security-Token=REDACTED"), "{xml}");
+        assert!(!xml.contains("SECRETTOKEN"));
+    }
+}
