@@ -55,17 +55,28 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
         if let Some(d) = deny(policy, &v, "identity") {
             return d;
         }
-        if identity_allow.is_none() && let Some(i) = v.allowed_by {
-            identity_allow = Some(format!("identity policy {} statement {}", policy.source, policy.statement_name(i)));
+        if identity_allow.is_none()
+            && let Some(i) = v.allowed_by
+        {
+            identity_allow = Some(format!(
+                "identity policy {} statement {}",
+                policy.source,
+                policy.statement_name(i)
+            ));
         }
     }
-    let bucket = target.bucket_policy.map(|p| (p, p.evaluate(&ctx(target.bucket_resource))));
+    let bucket = target
+        .bucket_policy
+        .map(|p| (p, p.evaluate(&ctx(target.bucket_resource))));
     if let Some((p, v)) = &bucket
         && let Some(d) = deny(p, v, "bucket")
     {
         return d;
     }
-    let ap = target.access_point.flatten().map(|p| (p, p.evaluate(&ctx(target.resource))));
+    let ap = target
+        .access_point
+        .flatten()
+        .map(|p| (p, p.evaluate(&ctx(target.resource))));
     if let Some((p, v)) = &ap
         && let Some(d) = deny(p, v, "access point")
     {
@@ -81,7 +92,13 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
             PrincipalMatch::Account => !same_account,
             PrincipalMatch::No => false,
         };
-        counts.then(|| format!("{what} policy {} statement {}", p.source, p.statement_name(v.allowed_by.unwrap_or(0))))
+        counts.then(|| {
+            format!(
+                "{what} policy {} statement {}",
+                p.source,
+                p.statement_name(v.allowed_by.unwrap_or(0))
+            )
+        })
     };
     let bucket_grant = grants(&bucket, "bucket");
 
@@ -95,8 +112,13 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
         identity_allow.is_some() && sides.iter().all(Option::is_some)
     };
     if allowed {
-        let reason = identity_allow.or_else(|| sides.into_iter().flatten().next()).unwrap_or_default();
-        return Decision { allowed: true, reason: format!("allowed by {reason}") };
+        let reason = identity_allow
+            .or_else(|| sides.into_iter().flatten().next())
+            .unwrap_or_default();
+        return Decision {
+            allowed: true,
+            reason: format!("allowed by {reason}"),
+        };
     }
     let reason = if same_account {
         "no identity, bucket or access point policy allows it (implicit deny)"
@@ -105,13 +127,20 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
     } else {
         "cross-account: the bucket or access point policy does not allow it (implicit deny)"
     };
-    Decision { allowed: false, reason: reason.to_owned() }
+    Decision {
+        allowed: false,
+        reason: reason.to_owned(),
+    }
 }
 
 fn deny(policy: &Policy, v: &PolicyVerdict, what: &str) -> Option<Decision> {
     v.deny.map(|i| Decision {
         allowed: false,
-        reason: format!("explicit deny in {what} policy {} statement {}", policy.source, policy.statement_name(i)),
+        reason: format!(
+            "explicit deny in {what} policy {} statement {}",
+            policy.source,
+            policy.statement_name(i)
+        ),
     })
 }
 

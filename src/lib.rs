@@ -1,8 +1,39 @@
+//! outpost-gate: a verifying reverse proxy for S3 on Outposts presigned URLs, in front of
+//! any S3-compatible store.
+//!
+//! # Layout
+//!
+//! In the order a request meets them:
+//!
+//! - [`server`]: listeners, connections, limits, graceful shutdown.
+//! - [`gate`]: the request road, classify → authenticate → authorize → forward; the one
+//!   place refusals become S3 XML and the one log line per request.
+//! - [`classify`]: addressing (path, virtual host, Outposts access points), the action, the
+//!   resource ARN.
+//! - [`sigv4`]: presigned SigV4 parsing, canonicalization, verification (pure) and signing.
+//! - [`credentials`]: access keys → principals, with the signing-key cache.
+//! - [`authorize`]: identity, bucket and access point policies combined as S3 does.
+//! - [`policy`]: the IAM policy grammar, compiled once, evaluated without allocating.
+//! - [`upstream`]: re-signing toward the store and streaming both ways.
+//! - [`store`]: the embedded s3s-fs store.
+//! - [`body`]: the body type on the hot path.
+//!
+//! Around them: [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
+//! [`secret`] (redacted, constant-time secrets), [`time`] (SigV4 dates, no clock inside),
+//! [`cli`] (the command line).
+
+pub mod authorize;
+pub mod body;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod gate;
+pub mod policy;
 pub mod s3err;
 pub mod secret;
+pub mod server;
 pub mod sigv4;
+pub mod store;
 pub mod time;
-pub mod authorize;
-pub mod policy;
-pub mod classify;
-pub mod config;
+pub mod upstream;

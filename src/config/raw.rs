@@ -159,7 +159,10 @@ pub struct RawAccessKey {
 
 impl std::fmt::Debug for RawAccessKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawAccessKey").field("id", &self.id).field("secret_file", &self.secret_file).finish_non_exhaustive()
+        f.debug_struct("RawAccessKey")
+            .field("id", &self.id)
+            .field("secret_file", &self.secret_file)
+            .finish_non_exhaustive()
     }
 }
 
@@ -212,7 +215,11 @@ pub struct RawSts {
 
 impl Default for RawSts {
     fn default() -> Self {
-        Self { enabled: false, token_key_file: default_token_key_file(), min_session_secs: default_min_session() }
+        Self {
+            enabled: false,
+            token_key_file: default_token_key_file(),
+            min_session_secs: default_min_session(),
+        }
     }
 }
 
@@ -238,7 +245,9 @@ pub struct RawLog {
 
 impl Default for RawLog {
     fn default() -> Self {
-        Self { format: default_format() }
+        Self {
+            format: default_format(),
+        }
     }
 }
 

@@ -22,16 +22,27 @@ fn the_shipped_configuration_loads() {
 #[test]
 fn unknown_keys_are_named_with_their_path() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "g.toml", &format!("{OUTPOST}[server]\nlisten = [\"127.0.0.1:0\"]\nlisten_port = 3\n"));
+    let p = write(
+        dir.path(),
+        "g.toml",
+        &format!("{OUTPOST}[server]\nlisten = [\"127.0.0.1:0\"]\nlisten_port = 3\n"),
+    );
     let e = Config::load(&p).unwrap_err();
     assert_eq!(e.0.len(), 1);
-    assert!(e.0[0].contains("g.toml: server.listen_port: unknown field"), "{e}");
+    assert!(
+        e.0[0].contains("g.toml: server.listen_port: unknown field"),
+        "{e}"
+    );
 }
 
 #[test]
 fn every_problem_is_reported_with_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "p/bad.json", r#"{"Statement":{"Effect":"Permit","Action":"*","Resource":"*"}}"#);
+    write(
+        dir.path(),
+        "p/bad.json",
+        r#"{"Statement":{"Effect":"Permit","Action":"*","Resource":"*"}}"#,
+    );
     let p = write(
         dir.path(),
         "g.toml",
@@ -52,7 +63,10 @@ fn every_problem_is_reported_with_file_and_key() {
     ] {
         assert!(e.contains(want), "missing {want} in:\n{e}");
     }
-    assert!(e.lines().all(|l| l.starts_with(&p.display().to_string())), "{e}");
+    assert!(
+        e.lines().all(|l| l.starts_with(&p.display().to_string())),
+        "{e}"
+    );
 }
 
 #[test]
@@ -62,7 +76,9 @@ fn secret_files_are_read_relative_to_the_config() {
     let p = write(
         dir.path(),
         "g.toml",
-        &format!("{OUTPOST}[[users]]\narn = \"arn:aws:iam::111122223333:user/alice\"\naccess_keys = [{{ id = \"AKIAAAAAAAAAAAAAAAAA\", secret_file = \"keys/alice.secret\" }}]\n"),
+        &format!(
+            "{OUTPOST}[[users]]\narn = \"arn:aws:iam::111122223333:user/alice\"\naccess_keys = [{{ id = \"AKIAAAAAAAAAAAAAAAAA\", secret_file = \"keys/alice.secret\" }}]\n"
+        ),
     );
     let c = Config::load(&p).unwrap();
     assert_eq!(c.users[0].access_keys[0].secret.expose(), "s3cr3t");

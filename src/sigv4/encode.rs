@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn encodes_everything_but_unreserved() {
-        assert_eq!(uri_encode(b"a b+c=d&e%f~g/h", false), "a%20b%2Bc%3Dd%26e%25f~g%2Fh");
+        assert_eq!(
+            uri_encode(b"a b+c=d&e%f~g/h", false),
+            "a%20b%2Bc%3Dd%26e%25f~g%2Fh"
+        );
         assert_eq!(uri_encode(b"a b/c", true), "a%20b/c");
         assert_eq!(uri_encode("ሴ".as_bytes(), false), "%E1%88%B4");
     }

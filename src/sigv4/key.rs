@@ -50,7 +50,10 @@ pub struct SigningKeyCache {
 impl SigningKeyCache {
     /// A cache that never keeps anything: for benchmarks that measure derivation.
     pub fn disabled() -> Self {
-        Self { map: RwLock::default(), disabled: true }
+        Self {
+            map: RwLock::default(),
+            disabled: true,
+        }
     }
 
     /// `id` is `ACCESS_KEY/date/region/service`, which names the key uniquely within one
@@ -82,8 +85,16 @@ mod tests {
     #[test]
     fn aws_documentation_signing_key() {
         // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
-        let key = derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
-        assert_eq!(hex::encode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        let key = derive_signing_key(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20120215",
+            "us-east-1",
+            "iam",
+        );
+        assert_eq!(
+            hex::encode(key),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
     }
 
     #[test]

@@ -26,13 +26,18 @@ impl<'a> Query<'a> {
         let mut pairs = Vec::new();
         for piece in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-            pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
+            pairs.push(QueryPair {
+                key: percent_decode(k)?,
+                value: percent_decode(v)?,
+            });
         }
         Ok(Self { pairs })
     }
 
     pub fn from_pairs(pairs: impl IntoIterator<Item = QueryPair<'a>>) -> Self {
-        Self { pairs: pairs.into_iter().collect() }
+        Self {
+            pairs: pairs.into_iter().collect(),
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &QueryPair<'a>> {

@@ -1,0 +1,221 @@
+//! The command line (INTERFACE.md "Command line"): `serve`, `check-config`, `presign`.
+//! `main` only calls `run`; each command is a small function over the library.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+use crate::sigv4::Signer;
+use crate::sigv4::encode::uri_encode;
+use crate::sigv4::presigned::MAX_EXPIRES_SECS;
+use crate::time::UnixTime;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "outpost-gate",
+    version,
+    about = "Verifying reverse proxy for S3 on Outposts presigned URLs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gate until SIGINT/SIGTERM, then drain in-flight transfers.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Load and validate everything `serve` would; exit 2 with one line per problem.
+    CheckConfig {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print a presigned URL made with a configured key.
+    Presign(PresignArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PresignArgs {
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    access_key_id: String,
+    #[arg(long, value_enum)]
+    method: HttpMethod,
+    #[arg(long)]
+    bucket: String,
+    #[arg(long)]
+    key: Option<String>,
+    #[arg(long, default_value_t = 3600)]
+    expires: u32,
+    /// Host (and port) the URL points at; defaults to the first listener.
+    #[arg(long)]
+    host: Option<String>,
+    #[arg(long, value_enum)]
+    scheme: Option<Scheme>,
+    #[arg(long)]
+    session_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+enum HttpMethod {
+    Get,
+    Put,
+    Delete,
+    Head,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Scheme {
+    Http,
+    Https,
+}
+
+/// Exit code for a configuration that does not load, as INTERFACE.md fixes it.
+const EXIT_CONFIG: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config } => serve(config),
+        Command::CheckConfig { config } => check_config(config),
+        Command::Presign(args) => presign(&args),
+    }
+}
+
+fn load(flag: Option<PathBuf>) -> Result<Config, ExitCode> {
+    let path = config::resolve_path(flag);
+    Config::load(&path).map_err(|e| {
+        for line in &e.0 {
+            eprintln!("{line}");
+        }
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+fn check_config(flag: Option<PathBuf>) -> ExitCode {
+    match load(flag) {
+        Ok(c) => {
+            println!("{}", c.summary());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn serve(flag: Option<PathBuf>) -> ExitCode {
+    init_tracing();
+    let config = match load(flag) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(crate::server::serve(
+        config,
+        crate::server::shutdown_signal(),
+        |addr| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on http://{addr}");
+            let _ = out.flush();
+        },
+    ));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn presign(args: &PresignArgs) -> ExitCode {
+    let config = match load(args.config.clone()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if !(1..=MAX_EXPIRES_SECS).contains(&args.expires) {
+        eprintln!("--expires: must be 1..={MAX_EXPIRES_SECS} seconds");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let Some(secret) = config
+        .users
+        .iter()
+        .flat_map(|u| &u.access_keys)
+        .find(|k| k.id == args.access_key_id)
+        .map(|k| &k.secret)
+    else {
+        eprintln!(
+            "--access-key-id: no access key \"{}\" in {}",
+            args.access_key_id,
+            config.source.display()
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let host = args.host.clone().unwrap_or_else(|| {
+        config
+            .server
+            .listen
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    });
+    let scheme = match args.scheme {
+        Some(Scheme::Https) => "https",
+        Some(Scheme::Http) | None => "http",
+    };
+    let mut path = format!("/{}", uri_encode(args.bucket.as_bytes(), false));
+    if let Some(key) = &args.key {
+        path.push('/');
+        path.push_str(&uri_encode(key.as_bytes(), true));
+    }
+    let method = match args.method {
+        HttpMethod::Get => "GET",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Head => "HEAD",
+    };
+    let signer = Signer {
+        access_key_id: &args.access_key_id,
+        secret,
+        region: &config.outpost.region,
+        service: "s3-outposts",
+    };
+    let url = signer.presign_url(
+        method,
+        scheme,
+        &host,
+        &path,
+        &[],
+        args.expires,
+        args.session_token.as_deref(),
+        UnixTime::now(),
+    );
+    println!("{url}");
+    ExitCode::SUCCESS
+}
+
+/// Logs go to stderr; stdout carries only what scripts read (`listening on …`, URLs).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_GATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,189 @@
+//! Forwarding to the store: the request re-addressed path style, stripped of the client's
+//! authentication and hop-by-hop headers, re-signed with the store's own credentials
+//! (header SigV4, `UNSIGNED-PAYLOAD`), its body streamed as it arrives; the store's answer
+//! streamed back unchanged.
+//!
+//! The store's credentials never leave this module: they sign, and only the signature goes
+//! on the wire to the store. Nothing here retries: a PUT body cannot be replayed.
+
+use std::time::Duration;
+
+use http::header::{self, HeaderMap, HeaderName};
+use http::{Request, Response, Uri};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::body::GateBody;
+use crate::classify::Asked;
+use crate::secret::SecretKey;
+use crate::sigv4::encode::uri_encode_into;
+use crate::sigv4::presigned::AUTH_PARAMS;
+use crate::sigv4::{Query, Signer, SigningKeyCache};
+use crate::time::UnixTime;
+
+/// Where the store is and how to sign for it.
+pub struct StoreTarget {
+    pub endpoint: Uri,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret: SecretKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unreachable: {0}")]
+    Unreachable(String),
+    #[error("store request could not be built: {0}")]
+    Build(String),
+}
+
+pub struct Upstream {
+    client: Client<HttpConnector, GateBody>,
+    target: StoreTarget,
+    /// `host[:port]` of the store, as signed.
+    host: String,
+    keys: SigningKeyCache,
+}
+
+/// Headers that describe one hop, or the client's own authentication: never forwarded.
+const DROPPED: [&str; 14] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "authorization",
+    "expect",
+    "x-amz-date",
+    "x-amz-security-token",
+];
+
+impl Upstream {
+    pub fn new(target: StoreTarget) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        let host = target
+            .endpoint
+            .authority()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Self {
+            client,
+            target,
+            host,
+            keys: SigningKeyCache::default(),
+        }
+    }
+
+    pub async fn forward(
+        &self,
+        parts: http::request::Parts,
+        body: Incoming,
+        asked: &Asked,
+        query: &Query<'_>,
+        now: UnixTime,
+    ) -> Result<Response<Incoming>, StoreError> {
+        let mut path = String::with_capacity(64);
+        path.push('/');
+        uri_encode_into(&mut path, asked.bucket.name.as_bytes(), false);
+        if let Some(key) = &asked.key {
+            path.push('/');
+            uri_encode_into(&mut path, key.as_bytes(), true);
+        }
+        let canonical_query = query.canonical(|k| !AUTH_PARAMS.iter().any(|a| a.as_bytes() == k));
+        let scheme = self.target.endpoint.scheme_str().unwrap_or("http");
+        let uri = if canonical_query.is_empty() {
+            format!("{scheme}://{}{path}", self.host)
+        } else {
+            format!("{scheme}://{}{path}?{canonical_query}", self.host)
+        };
+        let uri: Uri = uri
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+
+        let mut headers = forwardable(parts.headers);
+        let signer = Signer {
+            access_key_id: &self.target.access_key_id,
+            secret: &self.target.secret,
+            region: &self.target.region,
+            service: "s3",
+        };
+        signer.sign_headers(
+            parts.method.as_str(),
+            &path,
+            &canonical_query,
+            &self.host,
+            &mut headers,
+            now,
+            &self.keys,
+        );
+
+        let mut req = Request::builder()
+            .method(parts.method)
+            .uri(uri)
+            .version(http::Version::HTTP_11);
+        if let Some(h) = req.headers_mut() {
+            *h = headers;
+        }
+        let req = req
+            .body(GateBody::Stream(body))
+            .map_err(|e| StoreError::Build(e.to_string()))?;
+        let mut resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| StoreError::Unreachable(error_chain(&e)))?;
+        strip_hop_by_hop(resp.headers_mut());
+        Ok(resp)
+    }
+}
+
+/// The client's headers minus hop-by-hop ones (including any the Connection header names)
+/// and its authentication.
+fn forwardable(mut headers: HeaderMap) -> HeaderMap {
+    strip_hop_by_hop(&mut headers);
+    for name in DROPPED {
+        headers.remove(name);
+    }
+    headers
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in &DROPPED[..9] {
+        headers.remove(*name);
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}

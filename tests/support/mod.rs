@@ -1,0 +1,265 @@
+//! Shared by the integration tests: the real `outpost-gate` binary on port 0 in front of a
+//! real store, and the real clients (boto3, the AWS CLI) that presign URLs for it.
+//!
+//! Readiness is the binary's own `listening on http://ADDR` line, never a sleep.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use outpost_gate::secret::SecretKey;
+use outpost_gate::sigv4::Signer;
+use outpost_gate::sigv4::encode::uri_encode;
+use outpost_gate::time::UnixTime;
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "111122223333";
+pub const OUTPOST: &str = "op-01ac5d28a6a232904";
+pub const BUCKET: &str = "example-outpost-bucket";
+pub const AP: &str = "ap1";
+pub const AK: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SK: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/// A same-account user whose identity policy allows nothing.
+pub const NOBODY_AK: &str = "AKIANOBODY0000000000";
+pub const NOBODY_SK: &str = "nobody-secret-key-000000000000000000000";
+pub const AP_HOST_SUFFIX: &str = "s3-outposts.us-east-1.amazonaws.com";
+
+/// Identity policy of the test user: everything on the test bucket and access point.
+pub const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:*","Resource":"*"}]}"#;
+
+pub fn ap_host() -> String {
+    format!("{AP}-{ACCOUNT}.{OUTPOST}.{AP_HOST_SUFFIX}")
+}
+
+/// One running gate with its own directory, killed on drop.
+pub struct Gate {
+    pub addr: String,
+    pub dir: tempfile::TempDir,
+    pub child: Child,
+    pub stderr_log: PathBuf,
+}
+
+/// How to set up a gate beyond the defaults.
+#[derive(Default)]
+pub struct Setup {
+    /// Extra TOML appended to the generated config.
+    pub extra_toml: String,
+    /// `[store]` section; embedded under the temp dir by default.
+    pub store_toml: Option<String>,
+    /// Bucket policy JSON for the test bucket.
+    pub bucket_policy: Option<String>,
+    /// Identity policy JSON for the test user; `ALLOW_ALL` by default.
+    pub identity_policy: Option<String>,
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+impl Gate {
+    pub fn start() -> Self {
+        Self::start_with(Setup::default())
+    }
+
+    pub fn start_with(setup: Setup) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("policies")).unwrap();
+        std::fs::write(
+            p.join("policies/user.json"),
+            setup.identity_policy.as_deref().unwrap_or(ALLOW_ALL),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("policies/nobody.json"),
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#,
+        )
+        .unwrap();
+        let bucket_policy = match &setup.bucket_policy {
+            Some(json) => {
+                std::fs::write(p.join("policies/bucket.json"), json).unwrap();
+                "policy = \"policies/bucket.json\"\n"
+            }
+            None => "",
+        };
+        let store = setup
+            .store_toml
+            .clone()
+            .unwrap_or_else(|| "[store]\nkind = \"embedded\"\ndata_dir = \"data\"\n".to_owned());
+        let grace = setup.shutdown_grace_secs.unwrap_or(30);
+        let toml = format!(
+            r#"[server]
+listen = ["127.0.0.1:0"]
+max_clock_skew_secs = 900
+endpoint_hosts = ["{AP_HOST_SUFFIX}", "localhost"]
+shutdown_grace_secs = {grace}
+
+[outpost]
+region = "{REGION}"
+account_id = "{ACCOUNT}"
+outpost_id = "{OUTPOST}"
+
+{store}
+[[buckets]]
+name = "{BUCKET}"
+{bucket_policy}
+[[access_points]]
+name = "{AP}"
+bucket = "{BUCKET}"
+
+[[users]]
+arn = "arn:aws:iam::{ACCOUNT}:user/tester"
+policies = ["policies/user.json"]
+access_keys = [{{ id = "{AK}", secret = "{SK}" }}]
+
+[[users]]
+arn = "arn:aws:iam::{ACCOUNT}:user/nobody"
+policies = ["policies/nobody.json"]
+access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
+{extra}
+"#,
+            extra = setup.extra_toml
+        );
+        let config = p.join("gate.toml");
+        std::fs::write(&config, toml).unwrap();
+        let stderr_log = p.join("gate.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("OUTPOST_GATE_LOG", "info,outpost_gate=debug")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_log).unwrap())
+            .spawn()
+            .expect("start outpost-gate");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on http://") {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "gate did not start: {}",
+                    std::fs::read_to_string(&stderr_log).unwrap_or_default()
+                );
+            }
+        };
+        Self {
+            addr,
+            dir,
+            child,
+            stderr_log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A presigned URL made by the gate's own signer, for error-table cases.
+    pub fn presign(&self, method: &str, key: &str, expires: u32, at: UnixTime) -> String {
+        self.presign_as(AK, SK, method, key, expires, at)
+    }
+
+    pub fn presign_as(
+        &self,
+        ak: &str,
+        sk: &str,
+        method: &str,
+        key: &str,
+        expires: u32,
+        at: UnixTime,
+    ) -> String {
+        let secret = SecretKey::new(sk);
+        let signer = Signer {
+            access_key_id: ak,
+            secret: &secret,
+            region: REGION,
+            service: "s3",
+        };
+        let path = format!("/{BUCKET}/{}", uri_encode(key.as_bytes(), true));
+        signer.presign_url(method, "http", &self.addr, &path, &[], expires, None, at)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Peak resident set size of the gate process, in KiB (Linux `VmHWM`).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+
+    pub fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python that has boto3 and the AWS CLI: `OUTPOST_GATE_PYTHON`, else the repository's
+/// `.venv` (which `tests/run-all.sh` creates).
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("OUTPOST_GATE_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "boto3 and the AWS CLI are needed: run tests/run-all.sh (it creates .venv) or set OUTPOST_GATE_PYTHON"
+    );
+    venv
+}
+
+/// `aws` from the same environment as `python()`.
+pub fn aws_cli() -> PathBuf {
+    let py = python();
+    let aws = py.with_file_name("aws");
+    assert!(aws.exists(), "no AWS CLI beside {}", py.display());
+    aws
+}
+
+/// Runs `tests/clients/presign.py` (boto3's `generate_presigned_url`) with JSON arguments.
+pub fn boto3_presign(args: &serde_json::Value) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/presign.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(args.to_string())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "presign.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
