@@ -181,6 +181,10 @@ impl Gate {
             .credentials
             .lookup(&auth.access_key_id)
             .ok_or_else(|| S3Error::invalid_access_key_id(&auth.access_key_id))?;
+        // Every configured key is a permanent user key: a session token cannot belong to it.
+        if auth.security_token.is_some() {
+            return Err(S3Error::invalid_token());
+        }
         let signed = SignedRequest {
             method: parts.method.as_str(),
             raw_path: parts.uri.path(),

@@ -104,6 +104,14 @@ impl S3Error {
         .with("AWSAccessKeyId", access_key_id)
     }
 
+    pub fn invalid_token() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        )
+    }
+
     pub fn no_such_bucket(name: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -185,7 +193,7 @@ impl std::fmt::Display for S3Error {
 
 impl std::error::Error for S3Error {}
 
-/// XML text escaping. Characters XML 1.0 cannot carry at all (most C0 controls, which can
+/// XML text escaping (element content only, so quotes stay as S3 writes them). Characters XML 1.0 cannot carry at all (most C0 controls, which can
 /// arrive in a header value echoed inside `CanonicalRequest`) become U+FFFD.
 fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
@@ -193,8 +201,6 @@ fn escape_into(out: &mut String, s: &str) {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
