@@ -30,8 +30,14 @@ pub struct Target<'a> {
     /// The same object or bucket as a bucket ARN (what the bucket policy sees).
     pub bucket_resource: &'a str,
     pub bucket_policy: Option<&'a Policy>,
-    /// `Some` when the request came through an access point (the policy itself optional).
-    pub access_point: Option<Option<&'a Policy>>,
+    /// Set when the request came through an access point.
+    pub access_point: Option<ViaAccessPoint<'a>>,
+}
+
+/// An access point on the request's path, with its policy if it has one.
+#[derive(Clone, Copy)]
+pub struct ViaAccessPoint<'a> {
+    pub policy: Option<&'a Policy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +81,7 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
     }
     let ap = target
         .access_point
-        .flatten()
+        .and_then(|via| via.policy)
         .map(|p| (p, p.evaluate(&ctx(target.resource))));
     if let Some((p, v)) = &ap
         && let Some(d) = deny(p, v, "access point")

@@ -11,7 +11,7 @@ use std::time::Instant;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
-use crate::authorize::{Decision, Subject, Target, authorize};
+use crate::authorize::{Decision, Subject, Target, ViaAccessPoint, authorize};
 use crate::body::GateBody;
 use crate::classify::{Asked, Catalog};
 use crate::config::{Config, User};
@@ -99,7 +99,7 @@ impl Gate {
             access_key_id = trace.access_key_id.as_deref().unwrap_or("-"),
             decision = trace.decision.as_deref().unwrap_or("-"),
             status = resp.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         );
         resp
     }
@@ -231,7 +231,9 @@ impl Gate {
             resource: &asked.resource,
             bucket_resource: &asked.bucket_resource,
             bucket_policy: asked.bucket.policy.as_deref(),
-            access_point: asked.access_point.as_ref().map(|ap| ap.policy.as_deref()),
+            access_point: asked.access_point.as_ref().map(|ap| ViaAccessPoint {
+                policy: ap.policy.as_deref(),
+            }),
         };
         authorize(subject, &target)
     }

@@ -69,8 +69,8 @@ pub struct AmzFormat(UnixTime);
 
 impl fmt::Display for AmzFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, h, mi, s) = self.0.fields();
-        write!(f, "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+        let (year, month, day, hour, min, sec) = self.0.fields();
+        write!(f, "{year:04}{month:02}{day:02}T{hour:02}{min:02}{sec:02}Z")
     }
 }
 
@@ -79,8 +79,11 @@ pub struct IsoFormat(UnixTime);
 
 impl fmt::Display for IsoFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, h, mi, s) = self.0.fields();
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        let (year, month, day, hour, min, sec) = self.0.fields();
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}Z"
+        )
     }
 }
 

@@ -1,6 +1,9 @@
 //! Every row of INTERFACE.md's error table, with status, code and message, and the bad
 //! input that must get a 4xx (never a 5xx, never a panic) from the real gate.
 
+// Test-data generators truncate on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
 mod support;
 
 use std::io::{Read, Write};

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
@@ -285,7 +286,7 @@ fn rust_sdk_presign(method: &str, url: &str, expires: Duration) -> String {
 async fn aws_sdk_for_rust_signer() {
     let gate = Gate::start();
     let path = format!("/{BUCKET}/rust%20sdk/%E1%88%B4%2B");
-    let put = rust_sdk_presign("PUT", &gate.url(&path), Duration::from_secs(60));
+    let put = rust_sdk_presign("PUT", &gate.url(&path), Duration::from_mins(1));
     assert!(put.contains("X-Amz-Signature="), "{put}");
     let r = http()
         .put(put)
@@ -294,7 +295,7 @@ async fn aws_sdk_for_rust_signer() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let get = rust_sdk_presign("GET", &gate.url(&path), Duration::from_secs(60));
+    let get = rust_sdk_presign("GET", &gate.url(&path), Duration::from_mins(1));
     let r = http().get(get).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "signed by aws-sigv4");
 }
@@ -344,17 +345,15 @@ async fn boto3_multipart_upload_steps_are_put_object() {
         &json!({"endpoint": gate.url(""), "method": "complete_multipart_upload", "bucket": BUCKET, "key": key,
         "params": {"UploadId": upload_id}}),
     );
-    let body = format!(
-        "<CompleteMultipartUpload>{}</CompleteMultipartUpload>",
-        etags
-            .iter()
-            .enumerate()
-            .map(|(i, e)| format!(
-                "<Part><PartNumber>{}</PartNumber><ETag>{e}</ETag></Part>",
-                i + 1
-            ))
-            .collect::<String>()
-    );
+    let mut body = String::from("<CompleteMultipartUpload>");
+    for (i, etag) in etags.iter().enumerate() {
+        let n = i + 1;
+        let _ = write!(
+            body,
+            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+        );
+    }
+    body += "</CompleteMultipartUpload>";
     let r = http().post(complete).body(body).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let r = http()

@@ -3,6 +3,9 @@
 //! stream both ways, so the gate's memory stays flat, and a store that fails mid-body makes
 //! the gate abort the client's connection instead of ending the body short.
 
+// Test-data generators truncate on purpose.
+#![allow(clippy::cast_possible_truncation)]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -197,7 +200,7 @@ fn failing_store(response_head: &'static str, partial: usize) -> u16 {
     port
 }
 
-async fn gate_on(port: u16) -> Gate {
+fn gate_on(port: u16) -> Gate {
     Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"STOREKEY\"\nsecret_access_key = \"storesecret\"\n"
@@ -223,7 +226,7 @@ async fn a_store_failure_mid_body_aborts_the_client_connection() {
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n",
     ] {
         let port = failing_store(head, 65_536);
-        let gate = gate_on(port).await;
+        let gate = gate_on(port);
         let url = gate.presign("GET", "k", 60, UnixTime::now());
         let r = http().get(&url).send().await.unwrap();
         assert_eq!(r.status(), 200);

@@ -26,11 +26,17 @@ fn allow_get(principal: &str) -> String {
 
 const ID_ALLOW_GET: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:Get*","Resource":"arn:aws:s3-outposts:*:*:outpost/*/bucket/b/object/*"}]}"#;
 
+/// A request through the access point, with this access point policy.
+#[allow(clippy::unnecessary_wraps)] // reads as the `Option` the field takes
+fn via(policy: Option<&Policy>) -> Option<ViaAccessPoint<'_>> {
+    Some(ViaAccessPoint { policy })
+}
+
 fn decide(
     arn: &str,
     ids: &[Arc<Policy>],
     bucket: Option<&Policy>,
-    ap: Option<Option<&Policy>>,
+    ap: Option<ViaAccessPoint<'_>>,
 ) -> Decision {
     let account = arn.split(':').nth(4).unwrap();
     let subject = Subject {
@@ -174,7 +180,7 @@ fn access_point_and_bucket_policies_both_count() {
             ALICE,
             &[identity(ID_ALLOW_GET)],
             Some(&bucket_allow),
-            Some(Some(&ap_deny))
+            via(Some(&ap_deny))
         )
         .allowed
     );
@@ -184,11 +190,11 @@ fn access_point_and_bucket_policies_both_count() {
         r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
     )];
     assert!(
-        !decide(MALLORY, &cross_ids, None, Some(Some(&ap_allow))).allowed,
+        !decide(MALLORY, &cross_ids, None, via(Some(&ap_allow))).allowed,
         "bucket side missing"
     );
     assert!(
-        !decide(MALLORY, &cross_ids, Some(&bucket_allow), Some(None)).allowed,
+        !decide(MALLORY, &cross_ids, Some(&bucket_allow), via(None)).allowed,
         "access point side missing"
     );
     assert!(
@@ -196,7 +202,7 @@ fn access_point_and_bucket_policies_both_count() {
             MALLORY,
             &cross_ids,
             Some(&bucket_allow),
-            Some(Some(&ap_allow))
+            via(Some(&ap_allow))
         )
         .allowed
     );
@@ -205,11 +211,11 @@ fn access_point_and_bucket_policies_both_count() {
             ALICE,
             &[],
             Some(&bucket_allow),
-            Some(Some(&resource(&allow_get(r#""*""#))))
+            via(Some(&resource(&allow_get(r#""*""#))))
         )
         .allowed
     );
-    assert!(!decide(ALICE, &[], Some(&bucket_allow), Some(None)).allowed);
+    assert!(!decide(ALICE, &[], Some(&bucket_allow), via(None)).allowed);
 }
 
 #[test]

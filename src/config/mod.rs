@@ -260,7 +260,7 @@ impl Validator {
     }
 
     fn build(mut self, raw: RawConfig, path: &Path) -> Result<Config, ConfigErrors> {
-        let server = self.server(raw.server);
+        let server = self.server(&raw.server);
         let outpost = self.outpost(raw.outpost);
         let store = self.store(raw.store, &outpost.region);
         let arn_base = outpost.arn_base();
@@ -382,7 +382,7 @@ impl Validator {
         }
     }
 
-    fn server(&mut self, s: raw::RawServer) -> ServerConfig {
+    fn server(&mut self, s: &raw::RawServer) -> ServerConfig {
         let mut listen = Vec::new();
         for (i, a) in s.listen.iter().enumerate() {
             match a.parse::<SocketAddr>() {
@@ -415,7 +415,7 @@ impl Validator {
         match s.proxy_protocol.as_deref() {
             None | Some("off") => {}
             Some("required" | "optional") => {
-                self.not_yet("server.proxy_protocol", "the PROXY protocol")
+                self.not_yet("server.proxy_protocol", "the PROXY protocol");
             }
             Some(other) => self.problem(
                 "server.proxy_protocol",

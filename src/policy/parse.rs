@@ -222,7 +222,7 @@ fn principals(value: &Value, negated: bool, path: &str) -> Result<Principals, Po
                         }
                     }
                     "Service" | "Federated" | "CanonicalUser" => {
-                        items.push(PrincipalPattern::Other)
+                        items.push(PrincipalPattern::Other);
                     }
                     other => return Err(err(format!("{path}.{other}"), "unknown principal type")),
                 }

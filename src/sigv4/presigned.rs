@@ -87,7 +87,7 @@ impl fmt::Debug for PresignedAuth {
                 "security_token",
                 &self.security_token.as_ref().map(|_| "***"),
             )
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

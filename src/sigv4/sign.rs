@@ -89,6 +89,8 @@ impl Signer<'_> {
         format!("{scheme}://{host}{path}?{canonical_query}&X-Amz-Signature={signature}")
     }
 
+    // The SigV4 inputs, one argument each; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     /// Header authentication with `UNSIGNED-PAYLOAD`, so the body streams unread. Signs
     /// `host` and every `x-amz-*` header present; sets `x-amz-date`,
     /// `x-amz-content-sha256` and `authorization` in `headers`.

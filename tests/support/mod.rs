@@ -62,6 +62,7 @@ impl Gate {
         Self::start_with(Setup::default())
     }
 
+    #[allow(clippy::needless_pass_by_value)] // callers build a Setup in place
     pub fn start_with(setup: Setup) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path();
@@ -141,15 +142,12 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(a) => a,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "gate did not start: {}",
-                    std::fs::read_to_string(&stderr_log).unwrap_or_default()
-                );
-            }
+        let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            panic!(
+                "gate did not start: {}",
+                std::fs::read_to_string(&stderr_log).unwrap_or_default()
+            );
         };
         Self {
             addr,
@@ -204,6 +202,21 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .expect("VmHWM")
+    }
+
+    /// Waits for the process to exit by itself, at most `limit`.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the gate did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn sigterm(&self) {
