@@ -40,93 +40,145 @@ pub struct ViaAccessPoint<'a> {
     pub policy: Option<&'a Policy>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+/// The outcome, with what decided it. Borrowed, so deciding allocates nothing; it is
+/// formatted only when a log line or `explain` asks.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
     pub allowed: bool,
-    /// The policy and statement that decided, or why nothing did.
-    pub reason: String,
+    pub reason: Reason<'a>,
 }
 
-pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
+#[derive(Debug, Clone, Copy)]
+pub enum Reason<'a> {
+    AllowedBy(PolicyRef<'a>),
+    ExplicitDeny(PolicyRef<'a>),
+    ImplicitDeny(&'static str),
+}
+
+/// One statement of one policy, and what kind of policy it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyRef<'a> {
+    pub kind: &'static str,
+    pub policy: &'a Policy,
+    pub statement: usize,
+}
+
+impl std::fmt::Display for PolicyRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.policy.statement_name(self.statement);
+        write!(
+            f,
+            "{} policy {} statement {name}",
+            self.kind, self.policy.source
+        )
+    }
+}
+
+impl std::fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AllowedBy(p) => write!(f, "allowed by {p}"),
+            Self::ExplicitDeny(p) => write!(f, "explicit deny in {p}"),
+            Self::ImplicitDeny(why) => f.write_str(why),
+        }
+    }
+}
+
+pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a> {
     let ctx = |resource| RequestContext {
         principal_arn: subject.principal_arn,
         principal_account: subject.account,
         action_lower: target.action_lower,
         resource,
     };
+    let deny = |r| Decision {
+        allowed: false,
+        reason: Reason::ExplicitDeny(r),
+    };
 
-    let mut identity_allow: Option<String> = None;
+    let mut identity_allow: Option<PolicyRef<'a>> = None;
     for policy in subject.identity_policies {
         let v = policy.evaluate(&ctx(target.resource));
-        if let Some(d) = deny(policy, &v, "identity") {
-            return d;
+        if let Some(statement) = v.deny {
+            return deny(PolicyRef {
+                kind: "identity",
+                policy,
+                statement,
+            });
         }
         if identity_allow.is_none()
-            && let Some(i) = v.allowed_by
+            && let Some(statement) = v.allowed_by
         {
-            identity_allow = Some(format!(
-                "identity policy {} statement {}",
-                policy.source,
-                policy.statement_name(i)
-            ));
+            identity_allow = Some(PolicyRef {
+                kind: "identity",
+                policy,
+                statement,
+            });
         }
     }
     let bucket = target
         .bucket_policy
         .map(|p| (p, p.evaluate(&ctx(target.bucket_resource))));
-    if let Some((p, v)) = &bucket
-        && let Some(d) = deny(p, v, "bucket")
+    if let Some((policy, v)) = bucket
+        && let Some(statement) = v.deny
     {
-        return d;
+        return deny(PolicyRef {
+            kind: "bucket",
+            policy,
+            statement,
+        });
     }
     let ap = target
         .access_point
         .and_then(|via| via.policy)
         .map(|p| (p, p.evaluate(&ctx(target.resource))));
-    if let Some((p, v)) = &ap
-        && let Some(d) = deny(p, v, "access point")
+    if let Some((policy, v)) = ap
+        && let Some(statement) = v.deny
     {
-        return d;
+        return deny(PolicyRef {
+            kind: "access point",
+            policy,
+            statement,
+        });
     }
 
     let same_account = subject.account == target.owner_account;
     // A resource policy's allow, as it counts for this caller.
-    let grants = |entry: &Option<(&Policy, PolicyVerdict)>, what: &str| -> Option<String> {
-        let (p, v) = entry.as_ref()?;
+    let grants = |entry: Option<(&'a Policy, PolicyVerdict)>, kind| -> Option<PolicyRef<'a>> {
+        let (policy, v) = entry?;
         let counts = match v.allow? {
             PrincipalMatch::Direct => true,
             PrincipalMatch::Account => !same_account,
             PrincipalMatch::No => false,
         };
-        counts.then(|| {
-            format!(
-                "{what} policy {} statement {}",
-                p.source,
-                p.statement_name(v.allowed_by.unwrap_or(0))
-            )
+        counts.then_some(PolicyRef {
+            kind,
+            policy,
+            statement: v.allowed_by.unwrap_or(0),
         })
     };
-    let bucket_grant = grants(&bucket, "bucket");
-
-    let mut sides = vec![bucket_grant];
-    if target.access_point.is_some() {
-        sides.push(grants(&ap, "access point"));
-    }
+    let bucket_grant = grants(bucket, "bucket");
+    // Through an access point its policy is a second resource policy to satisfy.
+    let ap_grant = match target.access_point {
+        Some(_) => grants(ap, "access point").map(Some),
+        None => Some(None),
+    };
+    let resource_sides = bucket_grant.is_some() && ap_grant.is_some();
     let allowed = if same_account {
-        identity_allow.is_some() || sides.iter().all(Option::is_some)
+        identity_allow.is_some() || resource_sides
     } else {
-        identity_allow.is_some() && sides.iter().all(Option::is_some)
+        identity_allow.is_some() && resource_sides
     };
     if allowed {
-        let reason = identity_allow
-            .or_else(|| sides.into_iter().flatten().next())
-            .unwrap_or_default();
-        return Decision {
-            allowed: true,
-            reason: format!("allowed by {reason}"),
-        };
+        let by = identity_allow.or(bucket_grant).or(ap_grant.flatten());
+        if let Some(by) = by {
+            return Decision {
+                allowed: true,
+                reason: Reason::AllowedBy(by),
+            };
+        }
     }
-    let reason = if same_account {
+    let why = if same_account {
         "no identity, bucket or access point policy allows it (implicit deny)"
     } else if identity_allow.is_none() {
         "cross-account: no identity policy of the caller allows it (implicit deny)"
@@ -135,19 +187,8 @@ pub fn authorize(subject: &Subject<'_>, target: &Target<'_>) -> Decision {
     };
     Decision {
         allowed: false,
-        reason: reason.to_owned(),
+        reason: Reason::ImplicitDeny(why),
     }
-}
-
-fn deny(policy: &Policy, v: &PolicyVerdict, what: &str) -> Option<Decision> {
-    v.deny.map(|i| Decision {
-        allowed: false,
-        reason: format!(
-            "explicit deny in {what} policy {} statement {}",
-            policy.source,
-            policy.statement_name(i)
-        ),
-    })
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ impl Gate {
     }
 
     /// The request and, for a copy, its source must both be allowed.
-    pub fn authorize(&self, caller: &Authenticated, asked: &Asked) -> Decision {
+    pub fn authorize<'a>(&'a self, caller: &'a Authenticated, asked: &'a Asked) -> Decision<'a> {
         let subject = Subject {
             principal_arn: &caller.user.arn,
             account: &caller.user.account,
@@ -224,7 +224,7 @@ impl Gate {
         decision
     }
 
-    fn authorize_one(&self, subject: &Subject<'_>, asked: &Asked) -> Decision {
+    fn authorize_one<'a>(&'a self, subject: &Subject<'a>, asked: &'a Asked) -> Decision<'a> {
         let target = Target {
             owner_account: &self.catalog.outpost.account_id,
             action_lower: asked.action.name_lower(),

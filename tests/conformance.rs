@@ -199,7 +199,7 @@ fn s3_on_outposts_access_point_example_presigned_get() {
 
     let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
     let auth = PresignedAuth::parse(&q, "us-west-2").unwrap();
-    assert_eq!(auth.scope, "20210827/us-west-2/s3-outposts/aws4_request");
+    assert_eq!(auth.scope(), "20210827/us-west-2/s3-outposts/aws4_request");
     let h = HeaderMap::new();
     let req = SignedRequest {
         method: "GET",

@@ -75,7 +75,7 @@ pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &[u8]) -> 
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    out.push_str(&hex::encode(hash));
+    out.push_str(std::str::from_utf8(&super::encode::hex32(&hash.into())).unwrap_or_default());
     out
 }
 

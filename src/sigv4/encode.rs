@@ -14,17 +14,39 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
+/// Appends `bytes` encoded to a byte buffer (which stays ASCII).
+pub fn uri_encode_bytes(out: &mut Vec<u8>, bytes: &[u8], keep_slash: bool) {
+    let keep = |b: u8| is_unreserved(b) || (keep_slash && b == b'/');
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // Copy the longest run that needs no escaping in one go.
+        let run = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&b, tail)) = rest[run..].split_first() else {
+            break;
+        };
+        out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]]);
+        rest = tail;
+    }
+}
+
 /// Appends `bytes` encoded; `keep_slash` leaves `/` as is (object keys in paths).
 pub fn uri_encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
-    for &b in bytes {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
+    let mut buf = Vec::with_capacity(bytes.len() + 8);
+    uri_encode_bytes(&mut buf, bytes, keep_slash);
+    // Encoded output is ASCII by construction.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+/// Lower-case hex of a 32-byte digest, without allocating.
+pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    const LOWER: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = LOWER[usize::from(b >> 4)];
+        out[2 * i + 1] = LOWER[usize::from(b & 0x0f)];
     }
+    out
 }
 
 pub fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
@@ -53,16 +75,23 @@ pub fn percent_decode(s: &str) -> Result<Cow<'_, [u8]>, BadEscape> {
         return Ok(Cow::Borrowed(bytes));
     }
     let mut out = Vec::with_capacity(bytes.len());
-    let mut iter = bytes.iter().copied();
-    while let Some(b) = iter.next() {
-        if b == b'%' {
-            let hi = iter.next().and_then(hex_val).ok_or(BadEscape)?;
-            let lo = iter.next().and_then(hex_val).ok_or(BadEscape)?;
-            out.push(hi << 4 | lo);
-        } else {
-            out.push(b);
-        }
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&b| b == b'%') {
+        out.extend_from_slice(&rest[..at]);
+        let hi = rest
+            .get(at + 1)
+            .copied()
+            .and_then(hex_val)
+            .ok_or(BadEscape)?;
+        let lo = rest
+            .get(at + 2)
+            .copied()
+            .and_then(hex_val)
+            .ok_or(BadEscape)?;
+        out.push(hi << 4 | lo);
+        rest = &rest[at + 3..];
     }
+    out.extend_from_slice(rest);
     Ok(Cow::Owned(out))
 }
 

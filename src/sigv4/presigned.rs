@@ -59,11 +59,9 @@ pub fn is_presigned(query: &Query<'_>) -> bool {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresignedAuth {
     pub access_key_id: String,
-    /// `date/region/service/aws4_request`.
-    pub scope: String,
-    pub date: String,
-    pub region: String,
-    pub service: String,
+    /// `AKID/date/region/service/aws4_request`, decoded and checked; the accessors below
+    /// slice it, so parsing allocates it once.
+    credential: String,
     /// `X-Amz-Date` as sent, for the string to sign.
     pub amz_date: String,
     pub signed_at: UnixTime,
@@ -78,7 +76,7 @@ impl fmt::Debug for PresignedAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PresignedAuth")
             .field("access_key_id", &self.access_key_id)
-            .field("scope", &self.scope)
+            .field("scope", &self.scope())
             .field("amz_date", &self.amz_date)
             .field("expires_secs", &self.expires_secs)
             .field("signed_headers", &self.signed_headers)
@@ -93,11 +91,33 @@ impl fmt::Debug for PresignedAuth {
 
 impl PresignedAuth {
     /// The signing-key cache id: `ACCESS_KEY/date/region/service`.
-    pub fn key_id(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.access_key_id, self.date, self.region, self.service
-        )
+    pub fn key_id(&self) -> &str {
+        self.credential
+            .strip_suffix("/aws4_request")
+            .unwrap_or(&self.credential)
+    }
+
+    /// `date/region/service/aws4_request`.
+    pub fn scope(&self) -> &str {
+        self.credential
+            .get(self.access_key_id.len() + 1..)
+            .unwrap_or_default()
+    }
+
+    fn scope_part(&self, i: usize) -> &str {
+        self.scope().split('/').nth(i).unwrap_or_default()
+    }
+
+    pub fn date(&self) -> &str {
+        self.scope_part(0)
+    }
+
+    pub fn region(&self) -> &str {
+        self.scope_part(1)
+    }
+
+    pub fn service(&self) -> &str {
+        self.scope_part(2)
     }
 
     pub fn expires_at(&self) -> UnixTime {
@@ -136,20 +156,19 @@ impl PresignedAuth {
                 .map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
         };
 
-        if text(X_AMZ_ALGORITHM)? != ALGORITHM {
+        if query.get(X_AMZ_ALGORITHM) != Some(ALGORITHM.as_bytes()) {
             return Err(S3Error::auth_query(
                 "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
             ));
         }
 
         let credential = text(X_AMZ_CREDENTIAL)?;
-        let parts: Vec<&str> = credential.split('/').collect();
-        let [access_key_id, date, cred_region, service, terminal] = parts.as_slice() else {
-            return Err(malformed_credential());
-        };
-        if parts.iter().any(|p| p.is_empty()) {
+        let mut split = credential.split('/');
+        let parts: [&str; 5] = std::array::from_fn(|_| split.next().unwrap_or_default());
+        if split.next().is_some() || parts.iter().any(|p| p.is_empty()) {
             return Err(malformed_credential());
         }
+        let [access_key_id, date, cred_region, service, terminal] = parts;
         if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
             return Err(S3Error::auth_query(format!(
                 "Error parsing the X-Amz-Credential parameter; incorrect date format \"{date}\". \
@@ -163,33 +182,37 @@ impl PresignedAuth {
                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
             )
         })?;
-        if amz_date.get(..8) != Some(*date) {
+        if amz_date.get(..8) != Some(date) {
             return Err(S3Error::auth_query(format!(
                 "Invalid credential date \"{date}\". This date is not the same as X-Amz-Date: \"{}\".",
                 amz_date.get(..8).unwrap_or_default()
             )));
         }
-        if *cred_region != region {
+        if cred_region != region {
             return Err(S3Error::auth_query(format!(
                 "Error parsing the X-Amz-Credential parameter; the region '{cred_region}' is wrong; expecting '{region}'"
             ))
             .with("Region", region));
         }
-        if !SERVICES.contains(service) {
+        if !SERVICES.contains(&service) {
             return Err(S3Error::auth_query(format!(
                 "Error parsing the X-Amz-Credential parameter; incorrect service \"{service}\". \
                  This endpoint belongs to \"s3-outposts\"."
             )));
         }
-        if *terminal != "aws4_request" {
+        if terminal != "aws4_request" {
             return Err(S3Error::auth_query(format!(
                 "Error parsing the X-Amz-Credential parameter; incorrect terminal \"{terminal}\". \
                  This endpoint uses \"aws4_request\"."
             )));
         }
+        let access_key_id = access_key_id.to_owned();
 
-        let expires_secs = parse_expires(&text(X_AMZ_EXPIRES)?)?;
-
+        let expires = query
+            .get(X_AMZ_EXPIRES)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .unwrap_or("?");
+        let expires_secs = parse_expires(expires)?;
         let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
         let signature = text(X_AMZ_SIGNATURE)?;
         let security_token = match query.get(X_AMZ_SECURITY_TOKEN) {
@@ -198,11 +221,8 @@ impl PresignedAuth {
         };
 
         Ok(Self {
-            access_key_id: (*access_key_id).to_owned(),
-            scope: format!("{date}/{cred_region}/{service}/{terminal}"),
-            date: (*date).to_owned(),
-            region: (*cred_region).to_owned(),
-            service: (*service).to_owned(),
+            access_key_id,
+            credential,
             amz_date,
             signed_at,
             expires_secs,
@@ -274,7 +294,12 @@ mod tests {
     fn example_get_object_parses() {
         let a = parse(DOC_QUERY).unwrap();
         assert_eq!(a.access_key_id, "AKIAIOSFODNN7EXAMPLE");
-        assert_eq!(a.scope, "20130524/us-east-1/s3/aws4_request");
+        assert_eq!(a.scope(), "20130524/us-east-1/s3/aws4_request");
+        assert_eq!(a.key_id(), "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3");
+        assert_eq!(
+            (a.date(), a.region(), a.service()),
+            ("20130524", "us-east-1", "s3")
+        );
         assert_eq!(a.expires_secs, 86_400);
         assert_eq!(a.expires_at().iso8601().to_string(), "2013-05-25T00:00:00Z");
         assert!(!format!("{a:?}").contains("aeeed9bb"));
@@ -375,7 +400,7 @@ mod tests {
             "X-Amz-Credential",
             "AKID%2F20130524%2Fus-east-1%2Fs3-outposts%2Faws4_request",
         ));
-        assert_eq!(ok.unwrap().service, "s3-outposts");
+        assert_eq!(ok.unwrap().service(), "s3-outposts");
     }
 
     #[test]

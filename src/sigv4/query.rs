@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::encode::{BadEscape, percent_decode, uri_encode_into};
+use super::encode::{BadEscape, percent_decode, uri_encode_bytes};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryPair<'a> {
@@ -68,30 +68,43 @@ impl<'a> Query<'a> {
     /// The canonical query string: every pair `keep` accepts, each side URI-encoded,
     /// sorted by encoded key and then encoded value, joined with `&`.
     pub fn canonical(&self, keep: impl Fn(&[u8]) -> bool) -> String {
-        let mut encoded: Vec<(String, String)> = self
-            .pairs
-            .iter()
-            .filter(|p| keep(&p.key))
-            .map(|p| {
-                let mut k = String::with_capacity(p.key.len());
-                uri_encode_into(&mut k, &p.key, false);
-                let mut v = String::with_capacity(p.value.len());
-                uri_encode_into(&mut v, &p.value, false);
-                (k, v)
-            })
-            .collect();
-        encoded.sort_unstable();
-        let len = encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-        let mut out = String::with_capacity(len);
-        for (i, (k, v)) in encoded.iter().enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
+        // Encode every kept pair once into one buffer, order the (key, value) ranges, then
+        // copy them out: a fixed handful of allocations whatever the number of pairs.
+        let mut buf = Vec::with_capacity(
+            self.pairs
+                .iter()
+                .map(|p| p.key.len() + p.value.len())
+                .sum::<usize>()
+                * 2,
+        );
+        let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(self.pairs.len());
+        for p in self.pairs.iter().filter(|p| keep(&p.key)) {
+            let start = buf.len();
+            uri_encode_bytes(&mut buf, &p.key, false);
+            let mid = buf.len();
+            uri_encode_bytes(&mut buf, &p.value, false);
+            spans.push((start, mid, buf.len()));
         }
-        out
+        let key = |&(s, m, _): &(usize, usize, usize)| &buf[s..m];
+        let value = |&(_, m, e): &(usize, usize, usize)| &buf[m..e];
+        let order = |a: &(usize, usize, usize), b: &(usize, usize, usize)| {
+            key(a).cmp(key(b)).then_with(|| value(a).cmp(value(b)))
+        };
+        // SDKs send their parameters already sorted; check before sorting.
+        if !spans.is_sorted_by(|a, b| order(a, b).is_le()) {
+            spans.sort_unstable_by(order);
+        }
+        let mut out = Vec::with_capacity(buf.len() + 2 * spans.len());
+        for (i, span) in spans.iter().enumerate() {
+            if i > 0 {
+                out.push(b'&');
+            }
+            out.extend_from_slice(key(span));
+            out.push(b'=');
+            out.extend_from_slice(value(span));
+        }
+        // Percent-encoded output is ASCII.
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 

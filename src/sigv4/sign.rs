@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use http::{HeaderMap, HeaderValue};
 
 use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
-use super::key::{SigningKeyCache, derive_signing_key, signature_hex};
+use super::key::{KeyedMac, SigningKeyCache, derive_signing_key, sign_hex};
 use super::presigned::{
     X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_SECURITY_TOKEN,
     X_AMZ_SIGNED_HEADERS,
@@ -32,7 +32,7 @@ impl Signer<'_> {
         (amz_date, scope)
     }
 
-    fn key(&self, date: &str, cache: &SigningKeyCache) -> super::key::SigningKey {
+    fn key(&self, date: &str, cache: &SigningKeyCache) -> KeyedMac {
         let id = format!(
             "{}/{date}/{}/{}",
             self.access_key_id, self.region, self.service
@@ -79,13 +79,14 @@ impl Signer<'_> {
         c.header("host", [host.as_bytes()]);
         let canonical = c.finish("host", UNSIGNED_PAYLOAD);
         let sts = string_to_sign(&amz_date, &scope, &canonical);
-        let signature = signature_hex(
-            &self.key(
+        let signature = sign_hex(
+            self.key(
                 amz_date.get(..8).unwrap_or_default(),
                 &SigningKeyCache::disabled(),
             ),
             &sts,
         );
+        let signature = std::str::from_utf8(&signature).unwrap_or_default();
         format!("{scheme}://{host}{path}?{canonical_query}&X-Amz-Signature={signature}")
     }
 
@@ -135,10 +136,8 @@ impl Signer<'_> {
         }
         let canonical = c.finish(&signed_headers, UNSIGNED_PAYLOAD);
         let sts = string_to_sign(&amz_date, &scope, &canonical);
-        let signature = signature_hex(
-            &self.key(amz_date.get(..8).unwrap_or_default(), cache),
-            &sts,
-        );
+        let signature = sign_hex(self.key(amz_date.get(..8).unwrap_or_default(), cache), &sts);
+        let signature = std::str::from_utf8(&signature).unwrap_or_default();
         let authorization = format!(
             "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
             self.access_key_id

@@ -10,7 +10,7 @@
 use http::HeaderMap;
 
 use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
-use super::key::{SigningKeyCache, derive_signing_key, signature_hex};
+use super::key::{SigningKeyCache, derive_signing_key, sign_hex};
 use super::presigned::{PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
 use crate::s3err::S3Error;
@@ -50,12 +50,12 @@ pub fn verify(
     check_signed_headers(req, &auth.signed_headers)?;
 
     let canonical = canonical_request(req, auth, false);
-    let sts = string_to_sign(&auth.amz_date, &auth.scope, &canonical);
-    let key = keys.get_or_derive(&auth.key_id(), || {
-        derive_signing_key(secret.expose(), &auth.date, &auth.region, &auth.service)
+    let sts = string_to_sign(&auth.amz_date, auth.scope(), &canonical);
+    let key = keys.get_or_derive(auth.key_id(), || {
+        derive_signing_key(secret.expose(), auth.date(), auth.region(), auth.service())
     });
-    let expected = signature_hex(&key, &sts);
-    if ct_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+    let expected = sign_hex(key, &sts);
+    if ct_eq(&expected, auth.signature.as_bytes()) {
         Ok(())
     } else {
         Err(mismatch(req, auth, &sts))
@@ -205,7 +205,7 @@ mod tests {
             canonical,
             "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
         );
-        let sts = string_to_sign(&auth.amz_date, &auth.scope, canonical.as_bytes());
+        let sts = string_to_sign(&auth.amz_date, auth.scope(), canonical.as_bytes());
         assert_eq!(
             sts,
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n3bfa292879f6447bbcda7001decf97f4a54dc650c8942174ae0a9121cf58ad04"
