@@ -79,6 +79,9 @@ pub enum PrincipalPattern {
 #[derive(Debug)]
 pub enum ArnGlob {
     Any,
+    /// No wildcard before the resource part: one glob over the whole ARN is the same test
+    /// (an exact part cannot span a colon), and the common case.
+    Whole(Glob),
     Parts(Box<[Glob; 6]>),
 }
 
@@ -88,19 +91,21 @@ impl ArnGlob {
             return Some(Self::Any);
         }
         let mut parts = pattern.splitn(6, ':');
-        let mut next = || parts.next().map(Glob::new);
-        let globs = [next()?, next()?, next()?, next()?, next()?, next()?];
-        Some(Self::Parts(Box::new(globs)))
+        let mut next = || parts.next();
+        let raw = [next()?, next()?, next()?, next()?, next()?, next()?];
+        if raw[..5].iter().all(|p| !p.contains(['*', '?'])) {
+            return Some(Self::Whole(Glob::new(pattern)));
+        }
+        Some(Self::Parts(Box::new(raw.map(Glob::new))))
     }
 
     pub fn matches(&self, arn: &str) -> bool {
         match self {
             Self::Any => true,
+            Self::Whole(g) => g.matches(arn),
             Self::Parts(globs) => {
                 let mut parts = arn.splitn(6, ':');
-                globs
-                    .iter()
-                    .all(|g| parts.next().is_some_and(|p| g.matches(p)))
+                globs.iter().all(|g| parts.next().is_some_and(|p| g.matches(p)))
             }
         }
     }
