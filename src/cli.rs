@@ -111,30 +111,16 @@ fn check_config(flag: Option<PathBuf>) -> ExitCode {
 }
 
 fn serve(flag: Option<PathBuf>) -> ExitCode {
-    init_tracing();
+    let _log_guard = init_tracing();
     let config = match load(flag) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(crate::server::serve(
-        config,
-        crate::server::shutdown_signal(),
-        |addr| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "listening on http://{addr}");
-            let _ = out.flush();
-        },
-    ));
+    let result = crate::server::run(&config, |addr| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -211,11 +197,27 @@ fn presign(args: &PresignArgs) -> ExitCode {
 }
 
 /// Logs go to stderr; stdout carries only what scripts read (`listening on …`, URLs).
-fn init_tracing() {
+/// Lines are handed to a writer thread that writes them in batches (it flushes whenever
+/// its queue runs empty), so a request never waits on a
+/// `write(2)`; nothing is dropped (`lossy(false)`): under pressure logging slows the gate
+/// rather than lose lines. The guard flushes what is left when `serve` returns.
+fn init_tracing() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_GATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(64 * 1024)
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
+    tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(ansi)
+        .with_writer(writer)
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }

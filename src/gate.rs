@@ -40,11 +40,20 @@ pub struct Authenticated {
     pub expires_at: UnixTime,
 }
 
+/// One worker's gate: the shared, read-only state and this worker's own store client
+/// (each worker thread keeps its own connection pool, so a request and the store
+/// connection it uses are driven by the same thread).
 pub struct Gate {
+    shared: Arc<Shared>,
+    upstream: Upstream,
+}
+
+/// What every worker reads: buckets, access points, keys (with the signing-key cache).
+struct Shared {
     catalog: Catalog,
     credentials: Credentials,
-    upstream: Upstream,
     max_skew_secs: i64,
+    store: StoreTarget,
 }
 
 /// What the log line says about a request, filled in as it goes.
@@ -58,7 +67,7 @@ struct Trace {
 
 impl Gate {
     pub fn new(config: &Config, store: StoreTarget) -> Self {
-        Self {
+        let shared = Shared {
             catalog: Catalog {
                 outpost: config.outpost.clone(),
                 endpoint_hosts: config.server.endpoint_hosts.clone(),
@@ -66,8 +75,22 @@ impl Gate {
                 access_points: config.access_points.clone(),
             },
             credentials: Credentials::new(&config.users),
-            upstream: Upstream::new(store),
             max_skew_secs: config.server.max_clock_skew_secs,
+            store,
+        };
+        let upstream = Upstream::new(shared.store.clone());
+        Self {
+            shared: Arc::new(shared),
+            upstream,
+        }
+    }
+
+    /// Another worker's gate: the same shared state, a store client of its own.
+    #[must_use]
+    pub fn for_worker(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            upstream: Upstream::new(self.shared.store.clone()),
         }
     }
 
@@ -119,9 +142,13 @@ impl Gate {
         let host = host_of(&parts)?.to_owned();
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
-        let asked =
-            self.catalog
-                .classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
+        let asked = self.shared.catalog.classify(
+            &parts.method,
+            &host,
+            uri.path(),
+            &query,
+            &parts.headers,
+        )?;
         trace.action = Some(asked.action.name());
 
         let caller = self.authenticate(&parts, &host, &query, now)?;
@@ -176,8 +203,9 @@ impl Gate {
             }
             return Err(S3Error::access_denied());
         }
-        let auth = PresignedAuth::parse(query, &self.catalog.outpost.region)?;
+        let auth = PresignedAuth::parse(query, &self.shared.catalog.outpost.region)?;
         let entry = self
+            .shared
             .credentials
             .lookup(&auth.access_key_id)
             .ok_or_else(|| S3Error::invalid_access_key_id(&auth.access_key_id))?;
@@ -197,8 +225,8 @@ impl Gate {
             &auth,
             &entry.secret,
             now,
-            self.max_skew_secs,
-            &self.credentials.signing_keys,
+            self.shared.max_skew_secs,
+            &self.shared.credentials.signing_keys,
         )?;
         Ok(Authenticated {
             user: Arc::clone(&entry.user),
@@ -226,7 +254,7 @@ impl Gate {
 
     fn authorize_one<'a>(&'a self, subject: &Subject<'a>, asked: &'a Asked) -> Decision<'a> {
         let target = Target {
-            owner_account: &self.catalog.outpost.account_id,
+            owner_account: &self.shared.catalog.outpost.account_id,
             action_lower: asked.action.name_lower(),
             resource: &asked.resource,
             bucket_resource: &asked.bucket_resource,

@@ -1,11 +1,16 @@
-//! Listeners, connections and shutdown.
+//! Listeners, workers, connections and shutdown.
 //!
-//! Each listener accepts under a shared connection cap; each connection is served by
-//! hyper-util's auto builder (HTTP/1.1, or HTTP/2 with prior knowledge), with a header-read
-//! timeout against slowloris. Shutdown is hyper-util's graceful way: stop accepting, let
-//! in-flight requests finish, and give up after the grace period. Connections arrive as
-//! plain TCP streams behind one generic `serve_connection`, so a TLS acceptor can wrap
-//! them without touching the request road.
+//! Thread per core: each worker thread runs its own single-threaded tokio runtime with its
+//! own listening socket per address (`SO_REUSEPORT`, so the kernel spreads connections) and
+//! its own connection pool to the store. A request, its client connection and its store
+//! connection are all driven by one thread, so serving it never wakes another thread; on
+//! a small Outpost instance that is the difference between proxy speed and a third less.
+//!
+//! Each connection is served by hyper-util's auto builder (HTTP/1.1, or HTTP/2 with prior
+//! knowledge) with a header-read timeout against slowloris, under a connection cap shared
+//! by all workers. Shutdown is hyper-util's graceful way: stop accepting, let in-flight
+//! requests finish, give up after the grace period. Connections reach `serve_connection`
+//! as generic streams, so a TLS acceptor can wrap them without touching the request road.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,7 +23,7 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::config::{Config, StoreConfig};
 use crate::gate::{ConnInfo, Gate};
@@ -34,21 +39,36 @@ pub enum ServeError {
     },
     #[error("cannot start the embedded store: {0}")]
     Store(std::io::Error),
+    #[error("cannot start a runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
-/// Runs the gate until `shutdown` resolves, then drains. `on_listening` is told each bound
-/// address once it accepts connections.
-pub async fn serve(
-    config: Config,
+/// Runs the gate until SIGTERM or SIGINT, then drains. `on_listening` is told each bound
+/// address once connections to it are accepted.
+pub fn run(config: &Config, on_listening: impl Fn(SocketAddr)) -> Result<(), ServeError> {
+    run_until(config, shutdown_signal(), on_listening)
+}
+
+/// As `run`, until `shutdown` resolves (it is polled on the control thread).
+pub fn run_until(
+    config: &Config,
     shutdown: impl Future<Output = ()>,
     on_listening: impl Fn(SocketAddr),
 ) -> Result<(), ServeError> {
+    // The control runtime watches for shutdown and, when embedded, hosts the store.
+    let control = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("outpost-gate-control")
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
     let store = match &config.store {
-        StoreConfig::Embedded { data_dir } => {
-            start_embedded(data_dir, config.buckets.keys().map(String::as_str))
-                .await
-                .map_err(ServeError::Store)?
-        }
+        StoreConfig::Embedded { data_dir } => control
+            .block_on(start_embedded(
+                data_dir,
+                config.buckets.keys().map(String::as_str),
+            ))
+            .map_err(ServeError::Store)?,
         StoreConfig::S3 {
             endpoint,
             region,
@@ -61,45 +81,135 @@ pub async fn serve(
             secret: secret.clone(),
         },
     };
-    let gate = Arc::new(Gate::new(&config, store));
 
-    let mut listeners = Vec::new();
-    for addr in &config.server.listen {
-        let l = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind {
-                addr: *addr,
-                source,
-            })?;
-        let local = l.local_addr().map_err(|source| ServeError::Bind {
-            addr: *addr,
-            source,
-        })?;
-        listeners.push((l, local));
+    let workers = config.server.workers;
+    let (listeners, bound) = bind_all(&config.server.listen, workers)?;
+    let gate = Gate::new(config, store);
+    let permits = Arc::new(Semaphore::new(config.server.max_connections));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let settings = Arc::new(ConnSettings {
+        header_read_timeout: config.server.header_read_timeout,
+    });
+    let grace = config.server.shutdown_grace;
+
+    let mut threads = Vec::with_capacity(workers);
+    for (i, worker_listeners) in listeners.into_iter().enumerate() {
+        let gate = gate.for_worker();
+        let (permits, stop, settings) =
+            (Arc::clone(&permits), stop_rx.clone(), Arc::clone(&settings));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ServeError::Runtime)?;
+        let thread = std::thread::Builder::new()
+            .name(format!("outpost-gate-{i}"))
+            .spawn(move || {
+                rt.block_on(worker(
+                    worker_listeners,
+                    gate,
+                    permits,
+                    stop,
+                    settings,
+                    grace,
+                ));
+            })
+            .map_err(ServeError::Runtime)?;
+        threads.push(thread);
+    }
+    for addr in bound {
+        on_listening(addr);
     }
 
+    control.block_on(shutdown);
+    tracing::info!("shutting down: no new connections; draining for up to {grace:?}");
+    let _ = stop_tx.send(true);
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(())
+}
+
+/// What every connection is served with.
+struct ConnSettings {
+    header_read_timeout: std::time::Duration,
+}
+
+/// One listening socket per worker per address, all sharing the port (`SO_REUSEPORT`). A
+/// configured port 0 is resolved by the first bind and reused by the rest.
+type Bound = (Vec<Vec<std::net::TcpListener>>, Vec<SocketAddr>);
+
+fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, ServeError> {
+    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
+        (0..workers).map(|_| Vec::new()).collect();
+    let mut bound = Vec::with_capacity(addrs.len());
+    for &configured in addrs {
+        let mut addr = configured;
+        for slot in &mut per_worker {
+            let l = bind_one(addr).map_err(|source| ServeError::Bind {
+                addr: configured,
+                source,
+            })?;
+            addr = l.local_addr().map_err(|source| ServeError::Bind {
+                addr: configured,
+                source,
+            })?;
+            slot.push(l);
+        }
+        bound.push(addr);
+    }
+    Ok((per_worker, bound))
+}
+
+fn bind_one(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    #[cfg(unix)]
+    socket.set_reuse_port(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+async fn worker(
+    listeners: Vec<std::net::TcpListener>,
+    gate: Gate,
+    permits: Arc<Semaphore>,
+    stop: watch::Receiver<bool>,
+    settings: Arc<ConnSettings>,
+    grace: std::time::Duration,
+) {
+    let gate = Arc::new(gate);
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(config.server.header_read_timeout);
+        .header_read_timeout(settings.header_read_timeout);
     let builder = Arc::new(builder);
-    // Shared by the accept tasks, which each hand a watcher to every new connection.
     let graceful = Arc::new(GracefulShutdown::new());
-    let permits = Arc::new(Semaphore::new(config.server.max_connections));
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut accept_tasks = Vec::new();
-    for (listener, local) in listeners {
-        on_listening(local);
+    let mut accepts = tokio::task::JoinSet::new();
+    for std_listener in listeners {
+        let listener = match TcpListener::from_std(std_listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("cannot register a listener: {e}");
+                continue;
+            }
+        };
         let (gate, builder, graceful, permits, mut stop) = (
             Arc::clone(&gate),
             Arc::clone(&builder),
             Arc::clone(&graceful),
             Arc::clone(&permits),
-            stop_rx.clone(),
+            stop.clone(),
         );
-        accept_tasks.push(tokio::spawn(async move {
+        accepts.spawn(async move {
+            let Ok(local) = listener.local_addr() else { return };
             loop {
                 let permit = tokio::select! {
                     p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -118,19 +228,12 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 serve_connection(stream, ConnInfo { peer, local }, &gate, &builder, &graceful, permit);
             }
-        }));
+        });
     }
+    // Accept loops end on the stop signal; dropping their listeners closes the sockets.
+    while accepts.join_next().await.is_some() {}
 
-    shutdown.await;
-    tracing::info!(
-        "shutting down: no new connections; draining for up to {:?}",
-        config.server.shutdown_grace
-    );
-    let _ = stop_tx.send(true);
-    for t in accept_tasks {
-        let _ = t.await;
-    }
-    // The accept tasks have ended, so this is the last handle.
+    // The accept loops have ended, so this is the last handle.
     let drained = async move {
         match Arc::try_unwrap(graceful) {
             Ok(g) => g.shutdown().await,
@@ -138,10 +241,9 @@ pub async fn serve(
         }
     };
     tokio::select! {
-        () = drained => tracing::info!("all connections drained"),
-        () = tokio::time::sleep(config.server.shutdown_grace) => tracing::warn!("grace period over; closing the remaining connections"),
+        () = drained => tracing::debug!("worker drained"),
+        () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing the remaining connections"),
     }
-    Ok(())
 }
 
 fn serve_connection<S>(

@@ -24,6 +24,7 @@ use crate::sigv4::{Query, Signer, SigningKeyCache};
 use crate::time::UnixTime;
 
 /// Where the store is and how to sign for it.
+#[derive(Debug, Clone)]
 pub struct StoreTarget {
     pub endpoint: Uri,
     pub region: String,

@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     pub header_read_timeout: Duration,
     pub max_connections: usize,
+    /// Worker threads (resolved: at least 1).
+    pub workers: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -422,6 +424,9 @@ impl Validator {
                 format!("\"{other}\": expected \"off\", \"required\" or \"optional\""),
             ),
         }
+        if s.workers > 1024 {
+            self.problem("server.workers", "at most 1024 (0 means one per core)");
+        }
         if s.max_connections == 0 {
             self.problem("server.max_connections", "must be at least 1");
         }
@@ -432,6 +437,10 @@ impl Validator {
             shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
             header_read_timeout: Duration::from_secs(s.header_read_timeout_secs.max(1)),
             max_connections: s.max_connections,
+            workers: match s.workers {
+                0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                n => n,
+            },
         }
     }
 

@@ -48,6 +48,9 @@ pub struct RawServer {
     pub header_read_timeout_secs: u64,
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Worker threads, each with its own runtime and listening sockets; 0 = one per core.
+    #[serde(default)]
+    pub workers: usize,
 }
 
 impl Default for RawServer {
@@ -62,6 +65,7 @@ impl Default for RawServer {
             shutdown_grace_secs: default_grace(),
             header_read_timeout_secs: default_header_timeout(),
             max_connections: default_max_connections(),
+            workers: 0,
         }
     }
 }

@@ -105,7 +105,9 @@ impl ArnGlob {
             Self::Whole(g) => g.matches(arn),
             Self::Parts(globs) => {
                 let mut parts = arn.splitn(6, ':');
-                globs.iter().all(|g| parts.next().is_some_and(|p| g.matches(p)))
+                globs
+                    .iter()
+                    .all(|g| parts.next().is_some_and(|p| g.matches(p)))
             }
         }
     }

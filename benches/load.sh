@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Load test: the gate against its anchors, measured in one run on this machine.
+#
+#   store   a static nginx serving the objects (what any S3 store does at best for a GET)
+#   proxy   nginx as a plain reverse proxy in front of it (no verification at all)
+#   gate    outpost-gate in front of it, kind = "s3", verifying every request
+#
+# It prints requests/s for 1 KiB GETs (wrk, keep-alive) and MiB/s for one 512 MiB GET
+# (curl, median of 3), then the ratios the targets are stated in:
+#   gate / proxy requests/s  (target >= 0.9)      gate / store MiB/s  (target >= 0.5)
+#
+# Needs nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl) and a release
+# build (made here). Everything listens on 127.0.0.1 only and stops when the script ends.
+# Usage: benches/load.sh [seconds-per-wrk-run (default 10)] [wrk connections (default 64)]
+set -euo pipefail
+
+DURATION=${1:-10}
+CONNS=${2:-64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+chmod 755 "$WORK"  # nginx workers (www-data when started as root) read the objects
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for tool in nginx wrk curl; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install nginx-light wrk curl)" >&2; exit 2; }
+done
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+STORE_PORT=$(free_port); PROXY_PORT=$(free_port)
+
+echo "building the gate (release)..." >&2
+(cd "$ROOT" && cargo build --release --quiet)
+GATE_BIN="$ROOT/target/release/outpost-gate"
+
+# Objects.
+mkdir -p "$WORK/store/bench-bucket" "$WORK/nginx" "$WORK/gate/policies"
+head -c 1024 /dev/urandom > "$WORK/store/bench-bucket/1k.bin"
+head -c $((512 * 1024 * 1024)) /dev/zero > "$WORK/store/bench-bucket/big.bin"
+
+# nginx: the store and the plain proxy, each with its own config and pid file.
+write_nginx() { # name port body
+  cat > "$WORK/nginx/$1.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx/$1.pid;
+error_log $WORK/nginx/$1.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $WORK/nginx/$1.access.log;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx/$1.body; proxy_temp_path $WORK/nginx/$1.proxy;
+  fastcgi_temp_path $WORK/nginx/$1.fcgi; uwsgi_temp_path $WORK/nginx/$1.uwsgi; scgi_temp_path $WORK/nginx/$1.scgi;
+  $3
+  server { listen 127.0.0.1:$2; $4 }
+}
+CONF
+  nginx -c "$WORK/nginx/$1.conf" -g 'daemon off;' &
+  PIDS+=($!)
+}
+write_nginx store "$STORE_PORT" "" "root $WORK/store; access_log off;"
+write_nginx proxy "$PROXY_PORT" "upstream store { server 127.0.0.1:$STORE_PORT; keepalive 128; }" \
+  "location / { proxy_pass http://store; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering on; }"
+
+# The gate, in front of the same store.
+cat > "$WORK/gate/policies/bench.json" <<'JSON'
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-01ac5d28a6a232904/bucket/bench-bucket/object/*"}]}
+JSON
+cat > "$WORK/gate/gate.toml" <<TOML
+[server]
+listen = ["127.0.0.1:0"]
+[outpost]
+region = "us-east-1"
+account_id = "111122223333"
+outpost_id = "op-01ac5d28a6a232904"
+[store]
+kind = "s3"
+endpoint = "http://127.0.0.1:$STORE_PORT"
+access_key_id = "BENCHSTOREKEY"
+secret_access_key = "bench-store-secret"
+[[buckets]]
+name = "bench-bucket"
+[[users]]
+arn = "arn:aws:iam::111122223333:user/bench"
+policies = ["policies/bench.json"]
+access_keys = [{ id = "AKIABENCH00000000000", secret = "bench-user-secret" }]
+TOML
+OUTPOST_GATE_LOG=${GATE_LOG:-info} "$GATE_BIN" serve --config "$WORK/gate/gate.toml" > "$WORK/gate/stdout" 2> "$WORK/gate/access.log" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$WORK/gate/stdout" 2>/dev/null && break; sleep 0.1; done
+GATE_ADDR=$(sed -n 's/^listening on http:\/\///p' "$WORK/gate/stdout" | head -1)
+[ -n "$GATE_ADDR" ] || { echo "gate did not start" >&2; cat "$WORK/gate/access.log" >&2; exit 1; }
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin" && curl -s -o /dev/null "http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin" && break; sleep 0.1; done
+
+presign() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
+  --method GET --bucket bench-bucket --key "$1" --expires 3600 --host "$GATE_ADDR"; }
+declare -A SMALL=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin"
+                   [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin"
+                   [gate]="$(presign 1k.bin)" )
+declare -A BIG=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/big.bin"
+                 [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/big.bin"
+                 [gate]="$(presign big.bin)" )
+
+# Every URL must answer 200 with the right bytes before anything is timed.
+for k in store proxy gate; do
+  code=$(curl -s -o "$WORK/check.bin" -w '%{http_code}' "${SMALL[$k]}")
+  [ "$code" = 200 ] && cmp -s "$WORK/check.bin" "$WORK/store/bench-bucket/1k.bin" || { echo "$k: 1 KiB GET failed ($code)" >&2; exit 1; }
+done
+
+rps() { wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$1" | awk '/^Requests\/sec/ {print $2}'; }
+mibs() { # median of three 512 MiB downloads, MiB/s
+  for _ in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "$1"; done \
+    | sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1048576}'
+}
+
+if [ -n "${PROFILE_GATE:-}" ]; then  # perf profile of the gate under the 1 KiB load, then stop
+  perf record -F 2000 -g -p "$(pgrep -f "outpost-gate serve --config $WORK" | head -1)" -o "$PROFILE_GATE" -- sleep "$DURATION" &
+  PERF=$!
+  wrk -t2 -c"$CONNS" -d"${DURATION}s" "${SMALL[gate]}"; wait "$PERF"; exit 0
+fi
+
+declare -A R M
+for k in store proxy gate; do
+  curl -s -o /dev/null "${SMALL[$k]}"
+  R[$k]=$(rps "${SMALL[$k]}")
+  M[$k]=$(mibs "${BIG[$k]}")
+done
+
+printf '\n%-8s %14s %12s\n' target "1KiB req/s" "512MiB MiB/s"
+for k in store proxy gate; do printf '%-8s %14s %12s\n' "$k" "${R[$k]}" "${M[$k]}"; done
+awk -v g="${R[gate]}" -v p="${R[proxy]}" -v gm="${M[gate]}" -v sm="${M[store]}" 'BEGIN {
+  printf "\ngate/proxy req/s: %.2f (target >= 0.90)\ngate/store MiB/s: %.2f (target >= 0.50)\n", g / p, gm / sm }'
+echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s; gate access lines written: $(wc -l < "$WORK/gate/access.log"))"
