@@ -11,11 +11,14 @@
 #
 # Needs nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl) and a release
 # build (made here). Everything listens on 127.0.0.1 only and stops when the script ends.
-# Usage: benches/load.sh [seconds-per-wrk-run (default 10)] [wrk connections (default 64)]
+# Usage: benches/load.sh [seconds-per-wrk-run (default 10)] [wrk connections (default 64)] [rounds (default 3)]
+# The three targets are measured in interleaved rounds and the medians reported: on a
+# shared 2-core machine one run of the same target can differ from the next by 30 %.
 set -euo pipefail
 
 DURATION=${1:-10}
 CONNS=${2:-64}
+ROUNDS=${3:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
 chmod 755 "$WORK"  # nginx workers (www-data when started as root) read the objects
@@ -124,10 +127,19 @@ if [ -n "${PROFILE_GATE:-}" ]; then  # perf profile of the gate under the 1 KiB 
   wrk -t2 -c"$CONNS" -d"${DURATION}s" "${SMALL[gate]}"; wait "$PERF"; exit 0
 fi
 
-declare -A R M
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A RUNS M
+for k in store proxy gate; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; done
+for round in $(seq "$ROUNDS"); do
+  for k in store proxy gate; do
+    r=$(rps "${SMALL[$k]}")
+    RUNS[$k]="${RUNS[$k]} $r"
+    echo "round $round $k: $r req/s" >&2
+  done
+done
+declare -A R
 for k in store proxy gate; do
-  curl -s -o /dev/null "${SMALL[$k]}"
-  R[$k]=$(rps "${SMALL[$k]}")
+  R[$k]=$(echo "${RUNS[$k]}" | tr ' ' '\n' | grep . | median)
   M[$k]=$(mibs "${BIG[$k]}")
 done
 
@@ -135,4 +147,4 @@ printf '\n%-8s %14s %12s\n' target "1KiB req/s" "512MiB MiB/s"
 for k in store proxy gate; do printf '%-8s %14s %12s\n' "$k" "${R[$k]}" "${M[$k]}"; done
 awk -v g="${R[gate]}" -v p="${R[proxy]}" -v gm="${M[gate]}" -v sm="${M[store]}" 'BEGIN {
   printf "\ngate/proxy req/s: %.2f (target >= 0.90)\ngate/store MiB/s: %.2f (target >= 0.50)\n", g / p, gm / sm }'
-echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s; gate access lines written: $(wc -l < "$WORK/gate/access.log"))"
+echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s x $ROUNDS interleaved rounds, medians; gate access lines written: $(wc -l < "$WORK/gate/access.log"))"

@@ -111,7 +111,7 @@ fn check_config(flag: Option<PathBuf>) -> ExitCode {
 }
 
 fn serve(flag: Option<PathBuf>) -> ExitCode {
-    let _log_guard = init_tracing();
+    init_tracing();
     let config = match load(flag) {
         Ok(c) => c,
         Err(code) => return code,
@@ -196,28 +196,16 @@ fn presign(args: &PresignArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Logs go to stderr; stdout carries only what scripts read (`listening on …`, URLs).
-/// Lines are handed to a writer thread that writes them in batches (it flushes whenever
-/// its queue runs empty), so a request never waits on a
-/// `write(2)`; nothing is dropped (`lossy(false)`): under pressure logging slows the gate
-/// rather than lose lines. The guard flushes what is left when `serve` returns.
-fn init_tracing() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// Logs go to stderr (buffered per worker, see `logbuf`); stdout carries only what
+/// scripts read (`listening on …`, URLs).
+fn init_tracing() {
     use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_GATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(64 * 1024)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    tracing_subscriber::fmt()
+    let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(writer)
-        .try_init()
-        .ok()
-        .map(|()| guard)
+        .with_writer(crate::logbuf::StderrLog)
+        .try_init();
 }

@@ -19,7 +19,7 @@
 //! - [`body`]: the body type on the hot path.
 //!
 //! Around them: [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
-//! [`secret`] (redacted, constant-time secrets), [`time`] (SigV4 dates, no clock inside),
+//! [`secret`] (redacted, constant-time secrets), [`logbuf`] (per-worker log buffers), [`time`] (SigV4 dates, no clock inside),
 //! [`cli`] (the command line).
 
 pub mod authorize;
@@ -29,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod gate;
+pub mod logbuf;
 pub mod policy;
 pub mod s3err;
 pub mod secret;

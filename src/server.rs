@@ -184,6 +184,14 @@ async fn worker(
     grace: std::time::Duration,
 ) {
     let gate = Arc::new(gate);
+    crate::logbuf::buffer_this_thread();
+    let flusher = tokio::spawn(async {
+        let mut tick = tokio::time::interval(crate::logbuf::FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            crate::logbuf::flush_thread();
+        }
+    });
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -244,6 +252,8 @@ async fn worker(
         () = drained => tracing::debug!("worker drained"),
         () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing the remaining connections"),
     }
+    flusher.abort();
+    crate::logbuf::flush_thread();
 }
 
 fn serve_connection<S>(

@@ -629,6 +629,11 @@ async fn logs_hold_no_secret_signature_or_token() {
         "the log is being written: {log}"
     );
     assert!(!log.contains(SK));
+    assert!(
+        log.lines()
+            .any(|l| l.contains("status=403") && l.contains(AK)),
+        "a refused request's line names the key id it claimed: {log}"
+    );
     assert!(!log.contains(token));
     for s in &signatures {
         assert!(!log.contains(s.as_str()), "signature in log");

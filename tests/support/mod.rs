@@ -186,7 +186,10 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         signer.presign_url(method, "http", &self.addr, &path, &[], expires, None, at)
     }
 
+    /// The gate's log so far. Workers buffer lines for up to `logbuf::FLUSH_EVERY`, each
+    /// on its own tick, so this waits two ticks for every worker to have written out.
     pub fn log(&self) -> String {
+        std::thread::sleep(outpost_gate::logbuf::FLUSH_EVERY * 2);
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
 
