@@ -31,10 +31,7 @@ fn policy(n: usize, kind: PolicyKind) -> Policy {
     statements.push(format!(
         r#"{{"Sid":"Last",{last_principal}"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"{ARN}/bucket/example-outpost-bucket/object/reports/*"}}"#
     ));
-    let json = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
-        statements.join(",")
-    );
+    let json = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
     Policy::parse(&json, kind, "bench.json").unwrap()
 }
 

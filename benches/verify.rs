@@ -16,23 +16,9 @@ const PATH: &str = "/example-outpost-bucket/reports/2026/11/summary%20final.pdf"
 
 fn bench(c: &mut Criterion) {
     let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-    let signer = Signer {
-        access_key_id: "AKIAIOSFODNN7EXAMPLE",
-        secret: &secret,
-        region: "us-east-1",
-        service: "s3",
-    };
+    let signer = Signer { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret: &secret, region: "us-east-1", service: "s3" };
     let now = UnixTime(1_795_000_000);
-    let url = signer.presign_url(
-        "GET",
-        "https",
-        HOST,
-        PATH,
-        &[("x-id", "GetObject")],
-        3600,
-        None,
-        now,
-    );
+    let url = signer.presign_url("GET", "https", HOST, PATH, &[("x-id", "GetObject")], 3600, None, now);
     let raw_query = url.split_once('?').unwrap().1.to_owned();
     let mut headers = HeaderMap::new();
     headers.insert("host", HOST.parse().unwrap());
@@ -42,13 +28,7 @@ fn bench(c: &mut Criterion) {
     let run = |keys: &SigningKeyCache| {
         let q = Query::parse(black_box(&raw_query)).unwrap();
         let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
-        let req = SignedRequest {
-            method: "GET",
-            raw_path: black_box(PATH),
-            query: &q,
-            headers: &headers,
-            host: HOST,
-        };
+        let req = SignedRequest { method: "GET", raw_path: black_box(PATH), query: &q, headers: &headers, host: HOST };
         verify(&req, &auth, &secret, now, 900, keys).unwrap();
     };
 

@@ -66,11 +66,7 @@ pub struct PolicyRef<'a> {
 impl std::fmt::Display for PolicyRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = self.policy.statement_name(self.statement);
-        write!(
-            f,
-            "{} policy {} statement {name}",
-            self.kind, self.policy.source
-        )
+        write!(f, "{} policy {} statement {name}", self.kind, self.policy.source)
     }
 }
 
@@ -91,56 +87,39 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
         action_lower: target.action_lower,
         resource,
     };
-    let deny = |r| Decision {
-        allowed: false,
-        reason: Reason::ExplicitDeny(r),
-    };
+    let deny = |r| Decision { allowed: false, reason: Reason::ExplicitDeny(r) };
 
     let mut identity_allow: Option<PolicyRef<'a>> = None;
     for policy in subject.identity_policies {
         let v = policy.evaluate(&ctx(target.resource));
         if let Some(statement) = v.deny {
-            return deny(PolicyRef {
-                kind: "identity",
-                policy,
-                statement,
-            });
+            return deny(PolicyRef { kind: "identity", policy, statement });
         }
         if identity_allow.is_none()
             && let Some(statement) = v.allowed_by
         {
-            identity_allow = Some(PolicyRef {
-                kind: "identity",
-                policy,
-                statement,
-            });
+            identity_allow = Some(PolicyRef { kind: "identity", policy, statement });
         }
     }
-    let bucket = target
-        .bucket_policy
-        .map(|p| (p, p.evaluate(&ctx(target.bucket_resource))));
-    if let Some((policy, v)) = bucket
-        && let Some(statement) = v.deny
-    {
-        return deny(PolicyRef {
-            kind: "bucket",
-            policy,
-            statement,
-        });
-    }
-    let ap = target
-        .access_point
-        .and_then(|via| via.policy)
-        .map(|p| (p, p.evaluate(&ctx(target.resource))));
-    if let Some((policy, v)) = ap
-        && let Some(statement) = v.deny
-    {
-        return deny(PolicyRef {
-            kind: "access point",
-            policy,
-            statement,
-        });
-    }
+    // Resource policies: the bucket's (it sees the bucket ARN), then the access point's.
+    let evaluate = |policy: Option<&'a Policy>, resource, kind| match policy {
+        None => Ok(None),
+        Some(policy) => {
+            let v = policy.evaluate(&ctx(resource));
+            match v.deny {
+                Some(statement) => Err(deny(PolicyRef { kind, policy, statement })),
+                None => Ok(Some((policy, v))),
+            }
+        }
+    };
+    let bucket = match evaluate(target.bucket_policy, target.bucket_resource, "bucket") {
+        Ok(b) => b,
+        Err(d) => return d,
+    };
+    let ap = match evaluate(target.access_point.and_then(|via| via.policy), target.resource, "access point") {
+        Ok(a) => a,
+        Err(d) => return d,
+    };
 
     let same_account = subject.account == target.owner_account;
     // A resource policy's allow, as it counts for this caller.
@@ -151,11 +130,7 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
             PrincipalMatch::Account => !same_account,
             PrincipalMatch::No => false,
         };
-        counts.then_some(PolicyRef {
-            kind,
-            policy,
-            statement: v.allowed_by.unwrap_or(0),
-        })
+        counts.then_some(PolicyRef { kind, policy, statement: v.allowed_by.unwrap_or(0) })
     };
     let bucket_grant = grants(bucket, "bucket");
     // Through an access point its policy is a second resource policy to satisfy.
@@ -172,10 +147,7 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
     if allowed {
         let by = identity_allow.or(bucket_grant).or(ap_grant.flatten());
         if let Some(by) = by {
-            return Decision {
-                allowed: true,
-                reason: Reason::AllowedBy(by),
-            };
+            return Decision { allowed: true, reason: Reason::AllowedBy(by) };
         }
     }
     let why = if same_account {
@@ -185,10 +157,7 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
     } else {
         "cross-account: the bucket or access point policy does not allow it (implicit deny)"
     };
-    Decision {
-        allowed: false,
-        reason: Reason::ImplicitDeny(why),
-    }
+    Decision { allowed: false, reason: Reason::ImplicitDeny(why) }
 }
 
 #[cfg(test)]

@@ -136,11 +136,7 @@ pub struct Asked {
 /// Where the client pointed, before looking it up.
 enum Addressed<'a> {
     Bucket(std::borrow::Cow<'a, str>),
-    AccessPoint {
-        name: &'a str,
-        account: &'a str,
-        outpost: &'a str,
-    },
+    AccessPoint { name: &'a str, account: &'a str, outpost: &'a str },
     Service,
 }
 
@@ -158,39 +154,23 @@ impl Catalog {
         let (addressed, raw_key) = self.address(&host, raw_path)?;
         let key = match raw_key {
             "" => None,
-            k => Some(
-                percent_decode_utf8(k)
-                    .ok_or_else(S3Error::invalid_uri)?
-                    .into_owned(),
-            ),
+            k => Some(percent_decode_utf8(k).ok_or_else(S3Error::invalid_uri)?.into_owned()),
         };
         let (bucket, access_point) = match addressed {
             Addressed::Service => {
                 return Err(S3Error::method_not_allowed(method.as_str(), "SERVICE"));
             }
             Addressed::Bucket(name) => {
-                let b = self
-                    .buckets
-                    .get(name.as_ref())
-                    .ok_or_else(|| S3Error::no_such_bucket(&name))?;
+                let b = self.buckets.get(name.as_ref()).ok_or_else(|| S3Error::no_such_bucket(&name))?;
                 (Arc::clone(b), None)
             }
-            Addressed::AccessPoint {
-                name,
-                account,
-                outpost,
-            } => {
+            Addressed::AccessPoint { name, account, outpost } => {
                 let ap = self
                     .access_points
                     .get(name)
-                    .filter(|_| {
-                        account == self.outpost.account_id && outpost == self.outpost.outpost_id
-                    })
+                    .filter(|_| account == self.outpost.account_id && outpost == self.outpost.outpost_id)
                     .ok_or_else(|| S3Error::no_such_bucket(name))?;
-                let b = self
-                    .buckets
-                    .get(&ap.bucket)
-                    .ok_or_else(|| S3Error::no_such_bucket(&ap.bucket))?;
+                let b = self.buckets.get(&ap.bucket).ok_or_else(|| S3Error::no_such_bucket(&ap.bucket))?;
                 (Arc::clone(b), Some(Arc::clone(ap)))
             }
         };
@@ -200,40 +180,20 @@ impl Catalog {
             None => base.to_owned(),
         };
         let bucket_resource = object(&bucket.arn);
-        let resource = access_point
-            .as_ref()
-            .map_or_else(|| bucket_resource.clone(), |ap| object(&ap.arn));
+        let resource = access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| object(&ap.arn));
         let copy_source = match headers.get("x-amz-copy-source") {
-            Some(v) if key.is_some() && *method == Method::PUT => {
-                Some(Box::new(self.copy_source(v.as_bytes())?))
-            }
+            Some(v) if key.is_some() && *method == Method::PUT => Some(Box::new(self.copy_source(v.as_bytes())?)),
             Some(_) => {
-                return Err(S3Error::invalid_argument(
-                    "x-amz-copy-source is only valid on an object PUT",
-                ));
+                return Err(S3Error::invalid_argument("x-amz-copy-source is only valid on an object PUT"));
             }
             None => None,
         };
-        Ok(Asked {
-            action,
-            bucket,
-            access_point,
-            key,
-            resource,
-            bucket_resource,
-            copy_source,
-        })
+        Ok(Asked { action, bucket, access_point, key, resource, bucket_resource, copy_source })
     }
 
     /// Host and path → what is addressed, and the still-encoded key part of the path.
-    fn address<'a>(
-        &self,
-        host: &'a str,
-        raw_path: &'a str,
-    ) -> Result<(Addressed<'a>, &'a str), S3Error> {
-        let path = raw_path
-            .strip_prefix('/')
-            .ok_or_else(S3Error::invalid_uri)?;
+    fn address<'a>(&self, host: &'a str, raw_path: &'a str) -> Result<(Addressed<'a>, &'a str), S3Error> {
+        let path = raw_path.strip_prefix('/').ok_or_else(S3Error::invalid_uri)?;
         for endpoint in &self.endpoint_hosts {
             let Some(prefix) = host
                 .len()
@@ -251,14 +211,7 @@ impl Catalog {
                 && account.len() == 12
                 && account.bytes().all(|b| b.is_ascii_digit())
             {
-                return Ok((
-                    Addressed::AccessPoint {
-                        name,
-                        account,
-                        outpost,
-                    },
-                    path,
-                ));
+                return Ok((Addressed::AccessPoint { name, account, outpost }, path));
             }
             return Ok((Addressed::Bucket(prefix.into()), path));
         }
@@ -278,35 +231,23 @@ impl Catalog {
         let raw = raw.split_once('?').map_or(raw, |(p, _)| p);
         let decoded = percent_decode_utf8(raw).ok_or_else(bad)?;
         let decoded = decoded.trim_start_matches('/');
-        let (bucket, access_point, key) = if let Some(rest) =
-            decoded.strip_prefix(&format!("{}/accesspoint/", self.outpost.arn_base()))
-        {
-            let (ap_name, key) = rest.split_once("/object/").ok_or_else(bad)?;
-            let ap = self
-                .access_points
-                .get(ap_name)
-                .ok_or_else(|| S3Error::no_such_bucket(ap_name))?;
-            let b = self
-                .buckets
-                .get(&ap.bucket)
-                .ok_or_else(|| S3Error::no_such_bucket(&ap.bucket))?;
-            (Arc::clone(b), Some(Arc::clone(ap)), key)
-        } else {
-            let (bucket, key) = decoded.split_once('/').ok_or_else(bad)?;
-            let b = self
-                .buckets
-                .get(bucket)
-                .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
-            (Arc::clone(b), None, key)
-        };
+        let (bucket, access_point, key) =
+            if let Some(rest) = decoded.strip_prefix(&format!("{}/accesspoint/", self.outpost.arn_base())) {
+                let (ap_name, key) = rest.split_once("/object/").ok_or_else(bad)?;
+                let ap = self.access_points.get(ap_name).ok_or_else(|| S3Error::no_such_bucket(ap_name))?;
+                let b = self.buckets.get(&ap.bucket).ok_or_else(|| S3Error::no_such_bucket(&ap.bucket))?;
+                (Arc::clone(b), Some(Arc::clone(ap)), key)
+            } else {
+                let (bucket, key) = decoded.split_once('/').ok_or_else(bad)?;
+                let b = self.buckets.get(bucket).ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+                (Arc::clone(b), None, key)
+            };
         if key.is_empty() {
             return Err(bad());
         }
         let bucket_resource = format!("{}/object/{key}", bucket.arn);
-        let resource = access_point.as_ref().map_or_else(
-            || bucket_resource.clone(),
-            |ap| format!("{}/object/{key}", ap.arn),
-        );
+        let resource =
+            access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| format!("{}/object/{key}", ap.arn));
         Ok(Asked {
             action: Action::GetObject,
             bucket,
@@ -332,13 +273,8 @@ pub fn strip_port(host: &str) -> &str {
 
 /// Method and sub-resources → action (S3 on Outposts, "Actions, resources and condition keys").
 fn action(method: &Method, object: bool, q: &Query<'_>) -> Result<Action, S3Error> {
-    let refuse =
-        || S3Error::method_not_allowed(method.as_str(), if object { "OBJECT" } else { "BUCKET" });
-    if q.iter().any(|p| {
-        REFUSED_SUBRESOURCES
-            .iter()
-            .any(|r| r.as_bytes() == p.key.as_ref())
-    }) {
+    let refuse = || S3Error::method_not_allowed(method.as_str(), if object { "OBJECT" } else { "BUCKET" });
+    if q.iter().any(|p| REFUSED_SUBRESOURCES.iter().any(|r| r.as_bytes() == p.key.as_ref())) {
         return Err(refuse());
     }
     let (upload_id, tagging, version) = (q.has("uploadId"), q.has("tagging"), q.has("versionId"));

@@ -14,11 +14,7 @@ use crate::sigv4::presigned::MAX_EXPIRES_SECS;
 use crate::time::UnixTime;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "outpost-gate",
-    version,
-    about = "Verifying reverse proxy for S3 on Outposts presigned URLs"
-)]
+#[command(name = "outpost-gate", version, about = "Verifying reverse proxy for S3 on Outposts presigned URLs")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -139,28 +135,14 @@ fn presign(args: &PresignArgs) -> ExitCode {
         eprintln!("--expires: must be 1..={MAX_EXPIRES_SECS} seconds");
         return ExitCode::from(EXIT_CONFIG);
     }
-    let Some(secret) = config
-        .users
-        .iter()
-        .flat_map(|u| &u.access_keys)
-        .find(|k| k.id == args.access_key_id)
-        .map(|k| &k.secret)
+    let Some(secret) =
+        config.users.iter().flat_map(|u| &u.access_keys).find(|k| k.id == args.access_key_id).map(|k| &k.secret)
     else {
-        eprintln!(
-            "--access-key-id: no access key \"{}\" in {}",
-            args.access_key_id,
-            config.source.display()
-        );
+        eprintln!("--access-key-id: no access key \"{}\" in {}", args.access_key_id, config.source.display());
         return ExitCode::from(EXIT_CONFIG);
     };
-    let host = args.host.clone().unwrap_or_else(|| {
-        config
-            .server
-            .listen
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    });
+    let host =
+        args.host.clone().unwrap_or_else(|| config.server.listen.first().map(ToString::to_string).unwrap_or_default());
     let scheme = match args.scheme {
         Some(Scheme::Https) => "https",
         Some(Scheme::Http) | None => "http",
@@ -176,12 +158,8 @@ fn presign(args: &PresignArgs) -> ExitCode {
         HttpMethod::Delete => "DELETE",
         HttpMethod::Head => "HEAD",
     };
-    let signer = Signer {
-        access_key_id: &args.access_key_id,
-        secret,
-        region: &config.outpost.region,
-        service: "s3-outposts",
-    };
+    let signer =
+        Signer { access_key_id: &args.access_key_id, secret, region: &config.outpost.region, service: "s3-outposts" };
     let url = signer.presign_url(
         method,
         scheme,

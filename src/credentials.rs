@@ -24,21 +24,10 @@ impl Credentials {
         let by_id = users
             .iter()
             .flat_map(|u| {
-                u.access_keys.iter().map(|k| {
-                    (
-                        k.id.clone(),
-                        KeyEntry {
-                            secret: k.secret.clone(),
-                            user: Arc::clone(u),
-                        },
-                    )
-                })
+                u.access_keys.iter().map(|k| (k.id.clone(), KeyEntry { secret: k.secret.clone(), user: Arc::clone(u) }))
             })
             .collect();
-        Self {
-            by_id,
-            signing_keys: SigningKeyCache::default(),
-        }
+        Self { by_id, signing_keys: SigningKeyCache::default() }
     }
 
     pub fn lookup(&self, access_key_id: &str) -> Option<&KeyEntry> {

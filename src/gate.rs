@@ -79,19 +79,13 @@ impl Gate {
             store,
         };
         let upstream = Upstream::new(shared.store.clone());
-        Self {
-            shared: Arc::new(shared),
-            upstream,
-        }
+        Self { shared: Arc::new(shared), upstream }
     }
 
     /// Another worker's gate: the same shared state, a store client of its own.
     #[must_use]
     pub fn for_worker(&self) -> Self {
-        Self {
-            shared: Arc::clone(&self.shared),
-            upstream: Upstream::new(self.shared.store.clone()),
-        }
+        Self { shared: Arc::clone(&self.shared), upstream: Upstream::new(self.shared.store.clone()) }
     }
 
     pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<GateBody> {
@@ -142,13 +136,7 @@ impl Gate {
         let host = host_of(&parts)?.to_owned();
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
-        let asked = self.shared.catalog.classify(
-            &parts.method,
-            &host,
-            uri.path(),
-            &query,
-            &parts.headers,
-        )?;
+        let asked = self.shared.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
         trace.action = Some(asked.action.name());
 
         // The key id names who claims to sign, even when the claim fails (never the secret).
@@ -163,11 +151,7 @@ impl Gate {
             return Err(S3Error::access_denied());
         }
 
-        match self
-            .upstream
-            .forward(parts, body, &asked, &query, now)
-            .await
-        {
+        match self.upstream.forward(parts, body, &asked, &query, now).await {
             Ok(resp) => Ok(resp.map(GateBody::Stream)),
             Err(StoreError::Unreachable(why)) => {
                 tracing::warn!("store unreachable: {why}");
@@ -217,14 +201,7 @@ impl Gate {
             headers: &parts.headers,
             host,
         };
-        verify(
-            &signed,
-            &auth,
-            &entry.secret,
-            now,
-            self.shared.max_skew_secs,
-            &self.shared.credentials.signing_keys,
-        )?;
+        verify(&signed, &auth, &entry.secret, now, self.shared.max_skew_secs, &self.shared.credentials.signing_keys)?;
         Ok(Authenticated {
             user: Arc::clone(&entry.user),
             expires_at: auth.expires_at(),
@@ -256,9 +233,7 @@ impl Gate {
             resource: &asked.resource,
             bucket_resource: &asked.bucket_resource,
             bucket_policy: asked.bucket.policy.as_deref(),
-            access_point: asked.access_point.as_ref().map(|ap| ViaAccessPoint {
-                policy: ap.policy.as_deref(),
-            }),
+            access_point: asked.access_point.as_ref().map(|ap| ViaAccessPoint { policy: ap.policy.as_deref() }),
         };
         authorize(subject, &target)
     }
@@ -275,9 +250,7 @@ fn claimed_access_key(query: &Query<'_>) -> Option<String> {
 /// The Host header, or HTTP/2's `:authority`.
 fn host_of(parts: &http::request::Parts) -> Result<&str, S3Error> {
     if let Some(h) = parts.headers.get(header::HOST) {
-        return h
-            .to_str()
-            .map_err(|_| S3Error::invalid_argument("The Host header is not valid"));
+        return h.to_str().map_err(|_| S3Error::invalid_argument("The Host header is not valid"));
     }
     parts
         .uri
@@ -288,20 +261,12 @@ fn host_of(parts: &http::request::Parts) -> Result<&str, S3Error> {
 
 /// The only place an `S3Error` becomes a response. HEAD answers carry no body, as S3's.
 pub fn error_response(e: &S3Error, request_id: &str, method: &Method) -> Response<GateBody> {
-    let body = if *method == Method::HEAD {
-        GateBody::empty()
-    } else {
-        GateBody::full(e.to_xml(request_id))
-    };
+    let body = if *method == Method::HEAD { GateBody::empty() } else { GateBody::full(e.to_xml(request_id)) };
     let mut resp = Response::new(body);
     *resp.status_mut() = e.status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/xml"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
     if e.status == StatusCode::SERVICE_UNAVAILABLE {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     resp
 }

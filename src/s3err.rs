@@ -23,17 +23,8 @@ pub struct S3Error {
 }
 
 impl S3Error {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            extras: Vec::new(),
-        }
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { status, code, message: message.into(), extras: Vec::new() }
     }
 
     /// Adds an extra element such as `<BucketName>`.
@@ -44,32 +35,21 @@ impl S3Error {
     }
 
     pub fn extra(&self, name: &str) -> Option<&str> {
-        self.extras
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.extras.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     // The constructors below are the error table of INTERFACE.md plus the few other
     // refusals S3 makes on the same paths. Each is pinned by a test in `tests/errors.rs`.
 
     pub fn auth_query(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "AuthorizationQueryParametersError",
-            message,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "AuthorizationQueryParametersError", message)
     }
 
     pub fn access_denied() -> Self {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied")
     }
 
-    pub fn expired(
-        expires_secs: u32,
-        expires_at: crate::time::UnixTime,
-        now: crate::time::UnixTime,
-    ) -> Self {
+    pub fn expired(expires_secs: u32, expires_at: crate::time::UnixTime, now: crate::time::UnixTime) -> Self {
         Self::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
             .with("X-Amz-Expires", expires_secs.to_string())
             .with("Expires", expires_at.iso8601().to_string())
@@ -77,13 +57,9 @@ impl S3Error {
     }
 
     pub fn not_yet_valid(signed_at: crate::time::UnixTime, now: crate::time::UnixTime) -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request is not yet valid",
-        )
-        .with("X-Amz-Date", signed_at.amz().to_string())
-        .with("ServerTime", now.iso8601().to_string())
+        Self::new(StatusCode::FORBIDDEN, "AccessDenied", "Request is not yet valid")
+            .with("X-Amz-Date", signed_at.amz().to_string())
+            .with("ServerTime", now.iso8601().to_string())
     }
 
     pub fn headers_not_signed(names: &str) -> Self {
@@ -105,28 +81,15 @@ impl S3Error {
     }
 
     pub fn invalid_token() -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidToken",
-            "The provided token is malformed or otherwise invalid.",
-        )
+        Self::new(StatusCode::BAD_REQUEST, "InvalidToken", "The provided token is malformed or otherwise invalid.")
     }
 
     pub fn no_such_bucket(name: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NoSuchBucket",
-            "The specified bucket does not exist",
-        )
-        .with("BucketName", name)
+        Self::new(StatusCode::NOT_FOUND, "NoSuchBucket", "The specified bucket does not exist").with("BucketName", name)
     }
 
     pub fn invalid_uri() -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidURI",
-            "Couldn't parse the specified URI.",
-        )
+        Self::new(StatusCode::BAD_REQUEST, "InvalidURI", "Couldn't parse the specified URI.")
     }
 
     pub fn invalid_argument(message: impl Into<Cow<'static, str>>) -> Self {
@@ -144,11 +107,7 @@ impl S3Error {
     }
 
     pub fn service_unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "Service is unable to handle request.",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service is unable to handle request.")
     }
 
     pub fn internal_error() -> Self {
@@ -181,13 +140,7 @@ impl S3Error {
 
 impl std::fmt::Display for S3Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -226,9 +179,6 @@ mod tests {
     #[test]
     fn control_characters_cannot_break_the_document() {
         let e = S3Error::auth_query("x").with("CanonicalRequest", "a\u{1}b\nc&");
-        assert!(
-            e.to_xml("r")
-                .contains("<CanonicalRequest>a\u{fffd}b\nc&amp;</CanonicalRequest>")
-        );
+        assert!(e.to_xml("r").contains("<CanonicalRequest>a\u{fffd}b\nc&amp;</CanonicalRequest>"));
     }
 }

@@ -33,10 +33,7 @@ use crate::upstream::StoreTarget;
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot start the embedded store: {0}")]
     Store(std::io::Error),
     #[error("cannot start a runtime: {0}")]
@@ -64,17 +61,9 @@ pub fn run_until(
         .map_err(ServeError::Runtime)?;
     let store = match &config.store {
         StoreConfig::Embedded { data_dir } => control
-            .block_on(start_embedded(
-                data_dir,
-                config.buckets.keys().map(String::as_str),
-            ))
+            .block_on(start_embedded(data_dir, config.buckets.keys().map(String::as_str)))
             .map_err(ServeError::Store)?,
-        StoreConfig::S3 {
-            endpoint,
-            region,
-            access_key_id,
-            secret,
-        } => StoreTarget {
+        StoreConfig::S3 { endpoint, region, access_key_id, secret } => StoreTarget {
             endpoint: endpoint.clone(),
             region: region.clone(),
             access_key_id: access_key_id.clone(),
@@ -87,31 +76,18 @@ pub fn run_until(
     let gate = Gate::new(config, store);
     let permits = Arc::new(Semaphore::new(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let settings = Arc::new(ConnSettings {
-        header_read_timeout: config.server.header_read_timeout,
-    });
+    let settings = Arc::new(ConnSettings { header_read_timeout: config.server.header_read_timeout });
     let grace = config.server.shutdown_grace;
 
     let mut threads = Vec::with_capacity(workers);
     for (i, worker_listeners) in listeners.into_iter().enumerate() {
         let gate = gate.for_worker();
-        let (permits, stop, settings) =
-            (Arc::clone(&permits), stop_rx.clone(), Arc::clone(&settings));
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(ServeError::Runtime)?;
+        let (permits, stop, settings) = (Arc::clone(&permits), stop_rx.clone(), Arc::clone(&settings));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
         let thread = std::thread::Builder::new()
             .name(format!("outpost-gate-{i}"))
             .spawn(move || {
-                rt.block_on(worker(
-                    worker_listeners,
-                    gate,
-                    permits,
-                    stop,
-                    settings,
-                    grace,
-                ));
+                rt.block_on(worker(worker_listeners, gate, permits, stop, settings, grace));
             })
             .map_err(ServeError::Runtime)?;
         threads.push(thread);
@@ -139,20 +115,13 @@ struct ConnSettings {
 type Bound = (Vec<Vec<std::net::TcpListener>>, Vec<SocketAddr>);
 
 fn bind_all(addrs: &[SocketAddr], workers: usize) -> Result<Bound, ServeError> {
-    let mut per_worker: Vec<Vec<std::net::TcpListener>> =
-        (0..workers).map(|_| Vec::new()).collect();
+    let mut per_worker: Vec<Vec<std::net::TcpListener>> = (0..workers).map(|_| Vec::new()).collect();
     let mut bound = Vec::with_capacity(addrs.len());
     for &configured in addrs {
         let mut addr = configured;
         for slot in &mut per_worker {
-            let l = bind_one(addr).map_err(|source| ServeError::Bind {
-                addr: configured,
-                source,
-            })?;
-            addr = l.local_addr().map_err(|source| ServeError::Bind {
-                addr: configured,
-                source,
-            })?;
+            let l = bind_one(addr).map_err(|source| ServeError::Bind { addr: configured, source })?;
+            addr = l.local_addr().map_err(|source| ServeError::Bind { addr: configured, source })?;
             slot.push(l);
         }
         bound.push(addr);
@@ -193,10 +162,7 @@ async fn worker(
         }
     });
     let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(settings.header_read_timeout);
     let builder = Arc::new(builder);
     let graceful = Arc::new(GracefulShutdown::new());
 
@@ -209,13 +175,8 @@ async fn worker(
                 continue;
             }
         };
-        let (gate, builder, graceful, permits, mut stop) = (
-            Arc::clone(&gate),
-            Arc::clone(&builder),
-            Arc::clone(&graceful),
-            Arc::clone(&permits),
-            stop.clone(),
-        );
+        let (gate, builder, graceful, permits, mut stop) =
+            (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful), Arc::clone(&permits), stop.clone());
         accepts.spawn(async move {
             let Ok(local) = listener.local_addr() else { return };
             loop {
@@ -271,11 +232,7 @@ fn serve_connection<S>(
         let gate = Arc::clone(&gate);
         async move { Ok::<_, Infallible>(gate.handle(req, conn).await) }
     });
-    let conn_fut = graceful.watch(
-        builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned(),
-    );
+    let conn_fut = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
     tokio::spawn(async move {
         if let Err(e) = conn_fut.await {
             tracing::debug!(peer = %conn.peer, "connection ended: {e}");

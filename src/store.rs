@@ -23,16 +23,12 @@ pub async fn start_embedded<'a>(
     for b in buckets {
         tokio::fs::create_dir_all(data_dir.join(b)).await?;
     }
-    let fs =
-        s3s_fs::FileSystem::new(data_dir).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+    let fs = s3s_fs::FileSystem::new(data_dir).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
     let access_key_id = format!("EMBEDDED{:016X}", rand::random::<u64>());
     let secret = SecretKey::new(hex::encode(rand::random::<[u8; 20]>()));
     let service = {
         let mut b = S3ServiceBuilder::new(fs);
-        b.set_auth(SimpleAuth::from_single(
-            access_key_id.clone(),
-            secret.expose().to_owned(),
-        ));
+        b.set_auth(SimpleAuth::from_single(access_key_id.clone(), secret.expose().to_owned()));
         b.build()
     };
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -44,9 +40,7 @@ pub async fn start_embedded<'a>(
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let conn = builder
-                .serve_connection(TokioIo::new(stream), service.clone())
-                .into_owned();
+            let conn = builder.serve_connection(TokioIo::new(stream), service.clone()).into_owned();
             tokio::spawn(async move {
                 if let Err(e) = conn.await {
                     tracing::debug!("embedded store connection ended: {e}");
@@ -54,13 +48,7 @@ pub async fn start_embedded<'a>(
             });
         }
     });
-    let endpoint = format!("http://{addr}")
-        .parse()
-        .map_err(|e: http::uri::InvalidUri| std::io::Error::other(e.to_string()))?;
-    Ok(StoreTarget {
-        endpoint,
-        region: "us-east-1".to_owned(),
-        access_key_id,
-        secret,
-    })
+    let endpoint =
+        format!("http://{addr}").parse().map_err(|e: http::uri::InvalidUri| std::io::Error::other(e.to_string()))?;
+    Ok(StoreTarget { endpoint, region: "us-east-1".to_owned(), access_key_id, secret })
 }

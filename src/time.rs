@@ -15,9 +15,8 @@ pub struct UnixTime(pub i64);
 impl UnixTime {
     /// The one place the gate reads the wall clock; everything downstream takes the value.
     pub fn now() -> Self {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let secs =
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         Self(secs)
     }
 
@@ -80,17 +79,12 @@ pub struct IsoFormat(UnixTime);
 impl fmt::Display for IsoFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (year, month, day, hour, min, sec) = self.0.fields();
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}Z"
-        )
+        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}Z")
     }
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
+    b.iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
 fn is_leap(y: i64) -> bool {

@@ -76,17 +76,8 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(256)
             .build(connector);
-        let host = target
-            .endpoint
-            .authority()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        Self {
-            client,
-            target,
-            host,
-            keys: SigningKeyCache::default(),
-        }
+        let host = target.endpoint.authority().map(ToString::to_string).unwrap_or_default();
+        Self { client, target, host, keys: SigningKeyCache::default() }
     }
 
     pub async fn forward(
@@ -111,9 +102,7 @@ impl Upstream {
         } else {
             format!("{scheme}://{}{path}?{canonical_query}", self.host)
         };
-        let uri: Uri = uri
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let uri: Uri = uri.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let mut headers = forwardable(parts.headers);
         let signer = Signer {
@@ -122,31 +111,14 @@ impl Upstream {
             region: &self.target.region,
             service: "s3",
         };
-        signer.sign_headers(
-            parts.method.as_str(),
-            &path,
-            &canonical_query,
-            &self.host,
-            &mut headers,
-            now,
-            &self.keys,
-        );
+        signer.sign_headers(parts.method.as_str(), &path, &canonical_query, &self.host, &mut headers, now, &self.keys);
 
-        let mut req = Request::builder()
-            .method(parts.method)
-            .uri(uri)
-            .version(http::Version::HTTP_11);
+        let mut req = Request::builder().method(parts.method).uri(uri).version(http::Version::HTTP_11);
         if let Some(h) = req.headers_mut() {
             *h = headers;
         }
-        let req = req
-            .body(GateBody::Stream(body))
-            .map_err(|e| StoreError::Build(e.to_string()))?;
-        let mut resp = self
-            .client
-            .request(req)
-            .await
-            .map_err(|e| StoreError::Unreachable(error_chain(&e)))?;
+        let req = req.body(GateBody::Stream(body)).map_err(|e| StoreError::Build(e.to_string()))?;
+        let mut resp = self.client.request(req).await.map_err(|e| StoreError::Unreachable(error_chain(&e)))?;
         strip_hop_by_hop(resp.headers_mut());
         Ok(resp)
     }

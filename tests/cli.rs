@@ -20,16 +20,8 @@ fn shipped_config() -> std::path::PathBuf {
 
 #[test]
 fn check_config_accepts_the_shipped_configuration() {
-    let out = gate_bin()
-        .args(["check-config", "--config"])
-        .arg(shipped_config())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = gate_bin().args(["check-config", "--config"]).arg(shipped_config()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("ok: 1 listener(s), embedded store"), "{text}");
 }
@@ -43,33 +35,16 @@ fn check_config_exits_2_naming_file_and_key() {
         "[outpost]\nregion = \"us-east-1\"\naccount_id = \"12\"\noutpost_id = \"op-1\"\n[[buckets]]\nname = \"b1b\"\npolicy = \"missing.json\"\n",
     )
     .unwrap();
-    let out = gate_bin()
-        .args(["check-config", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    let out = gate_bin().args(["check-config", "--config"]).arg(&cfg).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
-    assert!(
-        lines[0].starts_with(&format!("{}: outpost.account_id:", cfg.display())),
-        "{err}"
-    );
-    assert!(
-        lines[1].starts_with(&format!(
-            "{}: buckets[0].policy: missing.json: cannot read",
-            cfg.display()
-        )),
-        "{err}"
-    );
+    assert!(lines[0].starts_with(&format!("{}: outpost.account_id:", cfg.display())), "{err}");
+    assert!(lines[1].starts_with(&format!("{}: buckets[0].policy: missing.json: cannot read", cfg.display())), "{err}");
 
     // The environment variable names the default; serve refuses the same file with exit 2.
-    let out = gate_bin()
-        .arg("serve")
-        .env("OUTPOST_GATE_CONFIG", &cfg)
-        .output()
-        .unwrap();
+    let out = gate_bin().arg("serve").env("OUTPOST_GATE_CONFIG", &cfg).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
 }
@@ -98,63 +73,31 @@ fn presign_and_curl_as_in_the_readme() {
             ])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };
     let file = gate.dir.path().join("hello.txt");
     std::fs::write(&file, "hello, outpost\n").unwrap();
     let put = presign("PUT", "greetings/hello world.txt");
     assert!(put.contains("%2Fs3-outposts%2Faws4_request"));
-    let out = Command::new("curl")
-        .args(["-sS", "-f", "-T"])
-        .arg(&file)
-        .arg(&put)
-        .output()
-        .expect("curl");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("curl").args(["-sS", "-f", "-T"]).arg(&file).arg(&put).output().expect("curl");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let get = presign("GET", "greetings/hello world.txt");
-    let out = Command::new("curl")
-        .args(["-sS", "-f", &get])
-        .output()
-        .unwrap();
+    let out = Command::new("curl").args(["-sS", "-f", &get]).output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "hello, outpost\n");
 
     // Unknown key and out-of-range expiry are refused.
     let out = gate_bin()
         .args(["presign", "--config"])
         .arg(&cfg)
-        .args([
-            "--access-key-id",
-            "AKIANOPE000000000000",
-            "--method",
-            "GET",
-            "--bucket",
-            BUCKET,
-        ])
+        .args(["--access-key-id", "AKIANOPE000000000000", "--method", "GET", "--bucket", BUCKET])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = gate_bin()
         .args(["presign", "--config"])
         .arg(&cfg)
-        .args([
-            "--access-key-id",
-            AK,
-            "--method",
-            "GET",
-            "--bucket",
-            BUCKET,
-            "--expires",
-            "604801",
-        ])
+        .args(["--access-key-id", AK, "--method", "GET", "--bucket", BUCKET, "--expires", "604801"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -162,29 +105,13 @@ fn presign_and_curl_as_in_the_readme() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_a_download_and_refuses_new_connections() {
-    let mut gate = Gate::start_with(Setup {
-        shutdown_grace_secs: Some(30),
-        ..Setup::default()
-    });
+    let mut gate = Gate::start_with(Setup { shutdown_grace_secs: Some(30), ..Setup::default() });
     let key = "drain.bin";
     let size = 48 * 1024 * 1024;
     let put = gate.presign("PUT", key, 300, UnixTime::now());
-    assert_eq!(
-        http()
-            .put(put)
-            .body(vec![7u8; size])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(http().put(put).body(vec![7u8; size]).send().await.unwrap().status(), 200);
 
-    let r = http()
-        .get(gate.presign("GET", key, 300, UnixTime::now()))
-        .send()
-        .await
-        .unwrap();
+    let r = http().get(gate.presign("GET", key, 300, UnixTime::now())).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let mut stream = r.bytes_stream();
     let first = stream.next().await.unwrap().unwrap().len();
@@ -193,10 +120,7 @@ async fn sigterm_drains_a_download_and_refuses_new_connections() {
 
     // New connections are refused while the old one drains.
     let refused = tokio::net::TcpStream::connect(&gate.addr).await;
-    assert!(
-        refused.is_err(),
-        "the listener must be closed during the drain"
-    );
+    assert!(refused.is_err(), "the listener must be closed during the drain");
 
     let started = Instant::now();
     let mut n = first;
@@ -210,8 +134,5 @@ async fn sigterm_drains_a_download_and_refuses_new_connections() {
     assert!(started.elapsed() < Duration::from_secs(30));
 
     let status = gate.wait_for_exit(Duration::from_secs(10));
-    assert!(
-        status.success(),
-        "the gate exits 0 after draining: {status:?}"
-    );
+    assert!(status.success(), "the gate exits 0 after draining: {status:?}");
 }

@@ -78,8 +78,7 @@ fn parse_request(text: &str) -> RawRequest {
 }
 
 fn read(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
 fn check_case(dir: &Path) {
@@ -95,20 +94,10 @@ fn check_case(dir: &Path) {
     let payload_hash = hex::encode(Sha256::digest(&req.body));
     let mut c = CanonicalRequest::new(&req.method, &canonical_uri, &canonical_query);
     for name in signed_headers.split(';') {
-        c.header(
-            name,
-            req.headers
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.as_bytes()),
-        );
+        c.header(name, req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_bytes()));
     }
     let canonical = String::from_utf8(c.finish(&signed_headers, &payload_hash)).unwrap();
-    assert_eq!(
-        canonical,
-        read(dir, "query-canonical-request.txt"),
-        "canonical request"
-    );
+    assert_eq!(canonical, read(dir, "query-canonical-request.txt"), "canonical request");
 
     let credential = param("X-Amz-Credential");
     let (_, scope) = credential.split_once('/').unwrap();
@@ -118,42 +107,26 @@ fn check_case(dir: &Path) {
     let parts: Vec<&str> = scope.split('/').collect();
     let key = derive_signing_key(secret, parts[0], parts[1], parts[2]);
     let signature = signature_hex(&key, &sts);
-    assert_eq!(
-        signature,
-        read(dir, "query-signature.txt").trim(),
-        "signature"
-    );
-    assert_eq!(
-        signature,
-        param("X-Amz-Signature"),
-        "signature in the signed request"
-    );
+    assert_eq!(signature, read(dir, "query-signature.txt").trim(), "signature");
+    assert_eq!(signature, param("X-Amz-Signature"), "signature in the signed request");
 }
 
 #[test]
 fn aws_sigv4_suite_query_variants() {
     let mut ran = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(suite_dir())
-        .expect("the shared corpus beside the repository")
-        .flatten()
-        .collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(suite_dir()).expect("the shared corpus beside the repository").flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if NORMALIZATION_ONLY.contains(&name.as_str())
-            || TOKEN_ADDED_AFTER_SIGNING.contains(&name.as_str())
-        {
+        if NORMALIZATION_ONLY.contains(&name.as_str()) || TOKEN_ADDED_AFTER_SIGNING.contains(&name.as_str()) {
             continue;
         }
         let result = std::panic::catch_unwind(|| check_case(&entry.path()));
         assert!(result.is_ok(), "suite case {name} failed");
         ran.push(name);
     }
-    assert_eq!(
-        ran.len(),
-        38 - NORMALIZATION_ONLY.len() - TOKEN_ADDED_AFTER_SIGNING.len(),
-        "{ran:?}"
-    );
+    assert_eq!(ran.len(), 38 - NORMALIZATION_ONLY.len() - TOKEN_ADDED_AFTER_SIGNING.len(), "{ran:?}");
 }
 
 #[test]
@@ -179,41 +152,23 @@ fn s3_documentation_example_presigned_get() {
 #[test]
 fn s3_on_outposts_access_point_example_presigned_get() {
     // botocore's functional test for an Outposts access point ARN, signing name s3-outposts.
-    let host =
-        "myaccesspoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com";
+    let host = "myaccesspoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com";
     let secret = SecretKey::new("SECRET_ACCESS_KEY");
     let at = UnixTime::parse_amz("20210827T000000Z").unwrap();
-    let signer = Signer {
-        access_key_id: "ACCESS_KEY_ID",
-        secret: &secret,
-        region: "us-west-2",
-        service: "s3-outposts",
-    };
+    let signer =
+        Signer { access_key_id: "ACCESS_KEY_ID", secret: &secret, region: "us-west-2", service: "s3-outposts" };
     let url = signer.presign_url("GET", "https", host, "/obj", &[], 900, None, at);
-    assert!(
-        url.ends_with(
-            "X-Amz-Signature=a944fbe2bfbae429f922746546d1c6f890649c88ba7826bd1d258ac13f327e09"
-        ),
-        "{url}"
-    );
+    assert!(url.ends_with("X-Amz-Signature=a944fbe2bfbae429f922746546d1c6f890649c88ba7826bd1d258ac13f327e09"), "{url}");
 
     let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
     let auth = PresignedAuth::parse(&q, "us-west-2").unwrap();
     assert_eq!(auth.scope(), "20210827/us-west-2/s3-outposts/aws4_request");
     let h = HeaderMap::new();
-    let req = SignedRequest {
-        method: "GET",
-        raw_path: "/obj",
-        query: &q,
-        headers: &h,
-        host,
-    };
+    let req = SignedRequest { method: "GET", raw_path: "/obj", query: &q, headers: &h, host };
     verify(&req, &auth, &secret, at, 900, &SigningKeyCache::default()).unwrap();
     let late = UnixTime(at.0 + 901);
     assert_eq!(
-        verify(&req, &auth, &secret, late, 900, &SigningKeyCache::default())
-            .unwrap_err()
-            .message,
+        verify(&req, &auth, &secret, late, 900, &SigningKeyCache::default()).unwrap_err().message,
         "Request has expired"
     );
 }

@@ -32,38 +32,18 @@ async fn boto3_put_get_head_delete_with_awkward_keys() {
     let c = http();
     for key in AWKWARD_KEYS {
         let body = format!("content of {key}").into_bytes();
-        let r = c
-            .put(boto3(&gate, "put_object", key))
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap();
+        let r = c.put(boto3(&gate, "put_object", key)).body(body.clone()).send().await.unwrap();
         assert_eq!(r.status(), 200, "PUT {key}: {}", r.text().await.unwrap());
 
         let r = c.get(boto3(&gate, "get_object", key)).send().await.unwrap();
         assert_eq!(r.status(), 200, "GET {key}");
-        assert_eq!(
-            r.bytes().await.unwrap().as_ref(),
-            body.as_slice(),
-            "GET {key}"
-        );
+        assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice(), "GET {key}");
 
-        let r = c
-            .head(boto3(&gate, "head_object", key))
-            .send()
-            .await
-            .unwrap();
+        let r = c.head(boto3(&gate, "head_object", key)).send().await.unwrap();
         assert_eq!(r.status(), 200, "HEAD {key}");
-        assert_eq!(
-            r.headers()["content-length"],
-            body.len().to_string().as_str()
-        );
+        assert_eq!(r.headers()["content-length"], body.len().to_string().as_str());
 
-        let r = c
-            .delete(boto3(&gate, "delete_object", key))
-            .send()
-            .await
-            .unwrap();
+        let r = c.delete(boto3(&gate, "delete_object", key)).send().await.unwrap();
         assert_eq!(r.status(), 204, "DELETE {key}");
 
         let r = c.get(boto3(&gate, "get_object", key)).send().await.unwrap();
@@ -79,12 +59,7 @@ async fn boto3_url_for_one_key_does_not_open_another() {
     let moved = url.replace("/a.txt?", "/b.txt?");
     let r = http().get(moved).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("<Code>SignatureDoesNotMatch</Code>")
-    );
+    assert!(r.text().await.unwrap().contains("<Code>SignatureDoesNotMatch</Code>"));
     // A GET URL used for a PUT does not match either.
     let r = http().put(url).body("x").send().await.unwrap();
     assert_eq!(r.status(), 403);
@@ -101,88 +76,41 @@ async fn boto3_virtual_host_style_with_its_host() {
     let host = format!("{BUCKET}.localhost:{port}");
     assert!(url.starts_with(&format!("http://{host}/")), "{url}");
     let direct = url.replacen(&host, &gate.addr, 1);
-    let r = http()
-        .put(&direct)
-        .header("host", &host)
-        .body("v")
-        .send()
-        .await
-        .unwrap();
+    let r = http().put(&direct).header("host", &host).body("v").send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     // Without its signed Host the same URL does not verify.
     let r = http().put(&direct).body("v").send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        404,
-        "path style reads the first segment as the bucket"
-    );
+    assert_eq!(r.status(), 404, "path style reads the first segment as the bucket");
 }
 
 #[tokio::test]
 async fn botocore_outposts_access_point_arn_urls() {
     let gate = Gate::start();
     let arn = format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}");
-    let presign = |method: &str| {
-        boto3_presign(&json!({ "method": method, "bucket": arn, "key": "through ap/ሴ" }))
-    };
+    let presign = |method: &str| boto3_presign(&json!({ "method": method, "bucket": arn, "key": "through ap/ሴ" }));
     let put = presign("put_object");
-    assert!(
-        put.contains("%2Fs3-outposts%2Faws4_request"),
-        "botocore signs as s3-outposts: {put}"
-    );
+    assert!(put.contains("%2Fs3-outposts%2Faws4_request"), "botocore signs as s3-outposts: {put}");
     let host = ap_host();
     let local = |url: &str| url.replacen(&format!("https://{host}"), &gate.url(""), 1);
 
-    let r = http()
-        .put(local(&put))
-        .header("host", &host)
-        .body("via the access point")
-        .send()
-        .await
-        .unwrap();
+    let r = http().put(local(&put)).header("host", &host).body("via the access point").send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = http()
-        .get(local(&presign("get_object")))
-        .header("host", &host)
-        .send()
-        .await
-        .unwrap();
+    let r = http().get(local(&presign("get_object"))).header("host", &host).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "via the access point");
     // The object landed in the access point's bucket.
-    let url = gate.presign(
-        "GET",
-        "through ap/ሴ",
-        60,
-        outpost_gate::time::UnixTime::now(),
-    );
-    assert_eq!(
-        http().get(url).send().await.unwrap().text().await.unwrap(),
-        "via the access point"
-    );
+    let url = gate.presign("GET", "through ap/ሴ", 60, outpost_gate::time::UnixTime::now());
+    assert_eq!(http().get(url).send().await.unwrap().text().await.unwrap(), "via the access point");
 }
 
 #[tokio::test]
 async fn aws_cli_presign() {
     let gate = Gate::start();
     let cfg = gate.dir.path().join("aws-config");
-    std::fs::write(
-        &cfg,
-        "[default]\nregion = us-east-1\ns3 =\n  signature_version = s3v4\n",
-    )
-    .unwrap();
+    std::fs::write(&cfg, "[default]\nregion = us-east-1\ns3 =\n  signature_version = s3v4\n").unwrap();
     let key = "cli/with space+plus.txt";
     let put = gate.presign("PUT", key, 60, outpost_gate::time::UnixTime::now());
-    assert_eq!(
-        http()
-            .put(put)
-            .body("from the cli test")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(http().put(put).body("from the cli test").send().await.unwrap().status(), 200);
 
     let out = Command::new(aws_cli())
         .args([
@@ -200,11 +128,7 @@ async fn aws_cli_presign() {
         .env("AWS_SECRET_ACCESS_KEY", SK)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(url.contains("X-Amz-Signature="), "{url}");
     let r = http().get(&url).send().await.unwrap();
@@ -213,13 +137,7 @@ async fn aws_cli_presign() {
 
     // CLI v1's default (SigV2) is refused the way SigV4-only S3 regions refuse it.
     let out = Command::new(aws_cli())
-        .args([
-            "s3",
-            "presign",
-            &format!("s3://{BUCKET}/{key}"),
-            "--endpoint-url",
-            &gate.url(""),
-        ])
+        .args(["s3", "presign", &format!("s3://{BUCKET}/{key}"), "--endpoint-url", &gate.url("")])
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -231,12 +149,7 @@ async fn aws_cli_presign() {
     if v2.contains("AWSAccessKeyId=") {
         let r = http().get(&v2).send().await.unwrap();
         assert_eq!(r.status(), 400);
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("Please use AWS4-HMAC-SHA256")
-        );
+        assert!(r.text().await.unwrap().contains("Please use AWS4-HMAC-SHA256"));
     }
 }
 
@@ -265,19 +178,10 @@ fn rust_sdk_presign(method: &str, url: &str, expires: Duration) -> String {
         .unwrap()
         .into();
     let host = url.split('/').nth(2).unwrap().to_owned();
-    let req = SignableRequest::new(
-        method,
-        url,
-        [("host", host.as_str())].into_iter(),
-        SignableBody::UnsignedPayload,
-    )
-    .unwrap();
-    let (instructions, _) = sign(req, &params).unwrap().into_parts();
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .body(())
+    let req = SignableRequest::new(method, url, [("host", host.as_str())].into_iter(), SignableBody::UnsignedPayload)
         .unwrap();
+    let (instructions, _) = sign(req, &params).unwrap().into_parts();
+    let mut request = http::Request::builder().method(method).uri(url).body(()).unwrap();
     instructions.apply_to_request_http1x(&mut request);
     request.uri().to_string()
 }
@@ -288,12 +192,7 @@ async fn aws_sdk_for_rust_signer() {
     let path = format!("/{BUCKET}/rust%20sdk/%E1%88%B4%2B");
     let put = rust_sdk_presign("PUT", &gate.url(&path), Duration::from_mins(1));
     assert!(put.contains("X-Amz-Signature="), "{put}");
-    let r = http()
-        .put(put)
-        .body("signed by aws-sigv4")
-        .send()
-        .await
-        .unwrap();
+    let r = http().put(put).body("signed by aws-sigv4").send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let get = rust_sdk_presign("GET", &gate.url(&path), Duration::from_mins(1));
     let r = http().get(get).send().await.unwrap();
@@ -310,36 +209,23 @@ async fn boto3_multipart_upload_steps_are_put_object() {
     let r = http().post(create).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let xml = r.text().await.unwrap();
-    let upload_id = xml
-        .split("<UploadId>")
-        .nth(1)
-        .and_then(|s| s.split("</UploadId>").next())
-        .unwrap()
-        .to_owned();
+    let upload_id = xml.split("<UploadId>").nth(1).and_then(|s| s.split("</UploadId>").next()).unwrap().to_owned();
 
     let part = vec![b'p'; 5 * 1024 * 1024];
     let mut etags = Vec::new();
     for n in 1..=2 {
-        let url = boto3_presign(
-            &json!({"endpoint": gate.url(""), "method": "upload_part", "bucket": BUCKET, "key": key,
-            "params": {"UploadId": upload_id, "PartNumber": n}}),
-        );
+        let url =
+            boto3_presign(&json!({"endpoint": gate.url(""), "method": "upload_part", "bucket": BUCKET, "key": key,
+            "params": {"UploadId": upload_id, "PartNumber": n}}));
         let r = http().put(url).body(part.clone()).send().await.unwrap();
         assert_eq!(r.status(), 200, "part {n}");
         etags.push(r.headers()["etag"].to_str().unwrap().to_owned());
     }
-    let list = boto3_presign(
-        &json!({"endpoint": gate.url(""), "method": "list_parts", "bucket": BUCKET, "key": key,
-        "params": {"UploadId": upload_id}}),
-    );
+    let list = boto3_presign(&json!({"endpoint": gate.url(""), "method": "list_parts", "bucket": BUCKET, "key": key,
+        "params": {"UploadId": upload_id}}));
     let r = http().get(list).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("<PartNumber>2</PartNumber>")
-    );
+    assert!(r.text().await.unwrap().contains("<PartNumber>2</PartNumber>"));
 
     let complete = boto3_presign(
         &json!({"endpoint": gate.url(""), "method": "complete_multipart_upload", "bucket": BUCKET, "key": key,
@@ -348,35 +234,20 @@ async fn boto3_multipart_upload_steps_are_put_object() {
     let mut body = String::from("<CompleteMultipartUpload>");
     for (i, etag) in etags.iter().enumerate() {
         let n = i + 1;
-        let _ = write!(
-            body,
-            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
-        );
+        let _ = write!(body, "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>");
     }
     body += "</CompleteMultipartUpload>";
     let r = http().post(complete).body(body).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let r = http()
-        .head(boto3(&gate, "head_object", key))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.headers()["content-length"],
-        (10 * 1024 * 1024).to_string().as_str()
-    );
+    let r = http().head(boto3(&gate, "head_object", key)).send().await.unwrap();
+    assert_eq!(r.headers()["content-length"], (10 * 1024 * 1024).to_string().as_str());
 }
 
 #[tokio::test]
 async fn boto3_list_objects_is_list_bucket() {
     let gate = Gate::start();
     for k in ["l/a", "l/b", "m/c"] {
-        let r = http()
-            .put(boto3(&gate, "put_object", k))
-            .body("x")
-            .send()
-            .await
-            .unwrap();
+        let r = http().put(boto3(&gate, "put_object", k)).body("x").send().await.unwrap();
         assert_eq!(r.status(), 200);
     }
     let url = boto3_presign(
@@ -385,8 +256,5 @@ async fn boto3_list_objects_is_list_bucket() {
     let r = http().get(url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let xml = r.text().await.unwrap();
-    assert!(
-        xml.contains("<Key>l/a</Key>") && xml.contains("<Key>l/b</Key>") && !xml.contains("m/c"),
-        "{xml}"
-    );
+    assert!(xml.contains("<Key>l/a</Key>") && xml.contains("<Key>l/b</Key>") && !xml.contains("m/c"), "{xml}");
 }

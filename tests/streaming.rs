@@ -52,10 +52,7 @@ fn boto3_url(gate: &Gate, method: &str, key: &str, expires: u32) -> String {
 async fn expect_expired(r: reqwest::Response) {
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
-    assert!(
-        body.contains("<Code>AccessDenied</Code><Message>Request has expired</Message>"),
-        "{body}"
-    );
+    assert!(body.contains("<Code>AccessDenied</Code><Message>Request has expired</Message>"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -64,23 +61,14 @@ async fn a_256_mib_download_outlives_its_two_second_url_and_memory_stays_flat() 
     let key = "big/256mib.bin";
     let (body, sha) = body_stream(256, MIB, Duration::ZERO);
     let put = gate.presign("PUT", key, 600, UnixTime::now());
-    let r = http()
-        .put(put)
-        .header("content-length", (256 * MIB).to_string())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = http().put(put).header("content-length", (256 * MIB).to_string()).body(body).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
     let url = boto3_url(&gate, "get_object", key, 2);
     let signed = Instant::now();
     let r = http().get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers()["content-length"],
-        (256 * MIB).to_string().as_str()
-    );
+    assert_eq!(r.headers()["content-length"], (256 * MIB).to_string().as_str());
     let mut stream = r.bytes_stream();
     let (mut h, mut n, mut next_pause) = (Sha256::new(), 0usize, MIB);
     while let Some(chunk) = stream.next().await {
@@ -94,42 +82,15 @@ async fn a_256_mib_download_outlives_its_two_second_url_and_memory_stays_flat() 
         }
     }
     assert_eq!(n, 256 * MIB);
-    assert_eq!(
-        <[u8; 32]>::from(h.finalize()),
-        sha,
-        "every byte arrived intact"
-    );
-    assert!(
-        signed.elapsed() > Duration::from_secs(3),
-        "the read outlived the URL ({:?})",
-        signed.elapsed()
-    );
+    assert_eq!(<[u8; 32]>::from(h.finalize()), sha, "every byte arrived intact");
+    assert!(signed.elapsed() > Duration::from_secs(3), "the read outlived the URL ({:?})", signed.elapsed());
 
     // Resuming the same download after expiry is a new request, and refused.
-    expect_expired(
-        http()
-            .get(&url)
-            .header("range", format!("bytes={n}-"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    expect_expired(
-        http()
-            .get(&url)
-            .header("range", "bytes=0-99")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    expect_expired(http().get(&url).header("range", format!("bytes={n}-")).send().await.unwrap()).await;
+    expect_expired(http().get(&url).header("range", "bytes=0-99").send().await.unwrap()).await;
 
     let peak = gate.peak_rss_kib();
-    assert!(
-        peak < 64 * 1024,
-        "peak RSS {peak} KiB while 512 MiB passed through"
-    );
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB while 512 MiB passed through");
     eprintln!("gate peak RSS: {peak} KiB");
 }
 
@@ -140,41 +101,17 @@ async fn a_slow_upload_outlives_its_two_second_url() {
     let url = boto3_url(&gate, "put_object", key, 2);
     let started = Instant::now();
     let (body, sha) = body_stream(64, 512 * 1024, Duration::from_millis(55));
-    let r = http()
-        .put(&url)
-        .header("content-length", (32 * MIB).to_string())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = http().put(&url).header("content-length", (32 * MIB).to_string()).body(body).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    assert!(
-        started.elapsed() > Duration::from_secs(3),
-        "the upload outlived its URL ({:?})",
-        started.elapsed()
-    );
+    assert!(started.elapsed() > Duration::from_secs(3), "the upload outlived its URL ({:?})", started.elapsed());
 
-    let got = http()
-        .get(gate.presign("GET", key, 60, UnixTime::now()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = http().get(gate.presign("GET", key, 60, UnixTime::now())).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(got.len(), 32 * MIB);
     assert_eq!(<[u8; 32]>::from(Sha256::digest(&got)), sha);
 
     // The same URL again, now expired: refused, and the object is untouched.
     expect_expired(http().put(&url).body("overwrite").send().await.unwrap()).await;
-    let again = http()
-        .get(gate.presign("GET", key, 60, UnixTime::now()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let again = http().get(gate.presign("GET", key, 60, UnixTime::now())).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(again.len(), 32 * MIB);
 }
 
@@ -231,26 +168,16 @@ async fn a_store_failure_mid_body_aborts_the_client_connection() {
         let r = http().get(&url).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let result = r.bytes().await;
-        assert!(
-            result.is_err(),
-            "a short body must surface as an error, got {:?} bytes",
-            result.map(|b| b.len())
-        );
+        assert!(result.is_err(), "a short body must surface as an error, got {:?} bytes", result.map(|b| b.len()));
 
         // On the wire: the connection closes before the declared length or the final chunk.
         let (bytes, _) = raw_get(&gate.addr, &url);
         let text = String::from_utf8_lossy(&bytes);
         let body_at = text.find("\r\n\r\n").unwrap() + 4;
         if head.contains("Content-Length") {
-            assert!(
-                bytes.len() - body_at < 1_048_576,
-                "declared 1 MiB, got all of it?"
-            );
+            assert!(bytes.len() - body_at < 1_048_576, "declared 1 MiB, got all of it?");
         } else {
-            assert!(
-                !text.ends_with("0\r\n\r\n"),
-                "no terminating chunk may be sent"
-            );
+            assert!(!text.ends_with("0\r\n\r\n"), "no terminating chunk may be sent");
         }
     }
 }

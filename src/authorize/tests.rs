@@ -7,8 +7,7 @@ const OWNER: &str = "111122223333";
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 const MALLORY: &str = "arn:aws:iam::444455556666:user/mallory";
 const OBJ: &str = "arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/bucket/b/object/k";
-const AP_OBJ: &str =
-    "arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/accesspoint/ap/object/k";
+const AP_OBJ: &str = "arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/accesspoint/ap/object/k";
 
 fn identity(json: &str) -> Arc<Policy> {
     Arc::new(Policy::parse(json, PolicyKind::Identity, "id.json").unwrap())
@@ -39,11 +38,7 @@ fn decide<'a>(
     ap: Option<ViaAccessPoint<'a>>,
 ) -> Decision<'a> {
     let account = arn.split(':').nth(4).unwrap();
-    let subject = Subject {
-        principal_arn: arn,
-        account,
-        identity_policies: ids,
-    };
+    let subject = Subject { principal_arn: arn, account, identity_policies: ids };
     let target = Target {
         owner_account: OWNER,
         action_lower: "s3-outposts:getobject",
@@ -75,9 +70,7 @@ fn same_account_bucket_policy_naming_the_user_allows() {
 
 #[test]
 fn same_account_root_principal_only_delegates() {
-    let b = resource(&allow_get(&format!(
-        r#"{{"AWS":"arn:aws:iam::{OWNER}:root"}}"#
-    )));
+    let b = resource(&allow_get(&format!(r#"{{"AWS":"arn:aws:iam::{OWNER}:root"}}"#)));
     assert!(!decide(ALICE, &[], Some(&b), None).allowed);
     assert!(decide(ALICE, &[identity(ID_ALLOW_GET)], Some(&b), None).allowed);
 }
@@ -85,18 +78,9 @@ fn same_account_root_principal_only_delegates() {
 #[test]
 fn cross_account_needs_both_sides() {
     let b = resource(&allow_get(r#"{"AWS":"444455556666"}"#));
-    assert!(
-        !decide(MALLORY, &[identity(ID_ALLOW_GET)], None, None).allowed,
-        "identity alone"
-    );
-    assert!(
-        !decide(MALLORY, &[], Some(&b), None).allowed,
-        "bucket alone"
-    );
-    assert!(
-        decide(MALLORY, &[identity(ID_ALLOW_GET)], Some(&b), None).allowed,
-        "both"
-    );
+    assert!(!decide(MALLORY, &[identity(ID_ALLOW_GET)], None, None).allowed, "identity alone");
+    assert!(!decide(MALLORY, &[], Some(&b), None).allowed, "bucket alone");
+    assert!(decide(MALLORY, &[identity(ID_ALLOW_GET)], Some(&b), None).allowed, "both");
 }
 
 #[test]
@@ -116,9 +100,7 @@ fn not_principal_deny_spares_the_listed() {
         r#"{{"Statement":[{{"Effect":"Deny","NotPrincipal":{{"AWS":"{ALICE}"}},"Action":"*","Resource":"*"}}]}}"#
     ));
     assert!(decide(ALICE, &[identity(ID_ALLOW_GET)], Some(&b), None).allowed);
-    let ids = [identity(
-        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-    )];
+    let ids = [identity(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)];
     let b2 = resource(&format!(
         r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}},{{"Effect":"Deny","NotPrincipal":{{"AWS":"{ALICE}"}},"Action":"*","Resource":"*"}}]}}"#
     ));
@@ -127,17 +109,10 @@ fn not_principal_deny_spares_the_listed() {
 
 #[test]
 fn not_action_and_not_resource() {
-    let ids = [identity(
-        r#"{"Statement":{"Effect":"Allow","NotAction":"s3-outposts:DeleteObject","Resource":"*"}}"#,
-    )];
+    let ids = [identity(r#"{"Statement":{"Effect":"Allow","NotAction":"s3-outposts:DeleteObject","Resource":"*"}}"#)];
     assert!(decide(ALICE, &ids, None, None).allowed);
-    let ids = [identity(
-        r#"{"Statement":{"Effect":"Allow","NotAction":"s3-outposts:get*","Resource":"*"}}"#,
-    )];
-    assert!(
-        !decide(ALICE, &ids, None, None).allowed,
-        "actions match case-insensitively"
-    );
+    let ids = [identity(r#"{"Statement":{"Effect":"Allow","NotAction":"s3-outposts:get*","Resource":"*"}}"#)];
+    assert!(!decide(ALICE, &ids, None, None).allowed, "actions match case-insensitively");
     let ids = [identity(
         r#"{"Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:s3-outposts:*:*:outpost/*/bucket/b/object/*"}}"#,
     )];
@@ -157,10 +132,7 @@ fn resource_wildcards_are_case_sensitive_and_per_part() {
     let ids = [identity(
         r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3-outposts:*:outpost/op-1/bucket/b/object/k:x"}}"#,
     )];
-    assert!(
-        !decide(ALICE, &ids, None, None).allowed,
-        "a * in one part never spans a colon"
-    );
+    assert!(!decide(ALICE, &ids, None, None).allowed, "a * in one part never spans a colon");
     assert!(
         Policy::parse(
             r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:*:x"}}"#,
@@ -173,49 +145,16 @@ fn resource_wildcards_are_case_sensitive_and_per_part() {
 
 #[test]
 fn access_point_and_bucket_policies_both_count() {
-    let ap_deny =
-        resource(r#"{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}}"#);
+    let ap_deny = resource(r#"{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}}"#);
     let bucket_allow = resource(&allow_get(r#""*""#));
-    assert!(
-        !decide(
-            ALICE,
-            &[identity(ID_ALLOW_GET)],
-            Some(&bucket_allow),
-            via(Some(&ap_deny))
-        )
-        .allowed
-    );
+    assert!(!decide(ALICE, &[identity(ID_ALLOW_GET)], Some(&bucket_allow), via(Some(&ap_deny))).allowed);
 
     let ap_allow = resource(&allow_get(&format!(r#"{{"AWS":"{MALLORY}"}}"#)));
-    let cross_ids = [identity(
-        r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
-    )];
-    assert!(
-        !decide(MALLORY, &cross_ids, None, via(Some(&ap_allow))).allowed,
-        "bucket side missing"
-    );
-    assert!(
-        !decide(MALLORY, &cross_ids, Some(&bucket_allow), via(None)).allowed,
-        "access point side missing"
-    );
-    assert!(
-        decide(
-            MALLORY,
-            &cross_ids,
-            Some(&bucket_allow),
-            via(Some(&ap_allow))
-        )
-        .allowed
-    );
-    assert!(
-        decide(
-            ALICE,
-            &[],
-            Some(&bucket_allow),
-            via(Some(&resource(&allow_get(r#""*""#))))
-        )
-        .allowed
-    );
+    let cross_ids = [identity(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#)];
+    assert!(!decide(MALLORY, &cross_ids, None, via(Some(&ap_allow))).allowed, "bucket side missing");
+    assert!(!decide(MALLORY, &cross_ids, Some(&bucket_allow), via(None)).allowed, "access point side missing");
+    assert!(decide(MALLORY, &cross_ids, Some(&bucket_allow), via(Some(&ap_allow))).allowed);
+    assert!(decide(ALICE, &[], Some(&bucket_allow), via(Some(&resource(&allow_get(r#""*""#))))).allowed);
     assert!(!decide(ALICE, &[], Some(&bucket_allow), via(None)).allowed);
 }
 
@@ -230,27 +169,12 @@ fn load_errors_name_the_statement_and_element() {
             r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Permit","Action":"*","Resource":"*"}]}"#,
             "Statement[1].Effect",
         ),
-        (
-            r#"{"Statement":{"Effect":"Allow","Action":"GetObject","Resource":"*"}}"#,
-            "Statement[0].Action",
-        ),
-        (
-            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"bucket/*"}}"#,
-            "Statement[0].Resource",
-        ),
-        (
-            r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#,
-            "Statement[0].Resource",
-        ),
-        (
-            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#,
-            "Statement[0].Principal",
-        ),
+        (r#"{"Statement":{"Effect":"Allow","Action":"GetObject","Resource":"*"}}"#, "Statement[0].Action"),
+        (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"bucket/*"}}"#, "Statement[0].Resource"),
+        (r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#, "Statement[0].Resource"),
+        (r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#, "Statement[0].Principal"),
         (r#"{"Version":"2012-10-18","Statement":[]}"#, "Version"),
-        (
-            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Sids":"x"}}"#,
-            "Statement[0].Sids",
-        ),
+        (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Sids":"x"}}"#, "Statement[0].Sids"),
         ("[1]", "(document)"),
     ];
     for (json, path) in cases {

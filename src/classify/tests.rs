@@ -8,14 +8,7 @@ fn catalog() -> Catalog {
     };
     let base = outpost.arn_base();
     let bucket = |name: &str| {
-        (
-            name.to_owned(),
-            Arc::new(Bucket {
-                name: name.into(),
-                policy: None,
-                arn: format!("{base}/bucket/{name}"),
-            }),
-        )
+        (name.to_owned(), Arc::new(Bucket { name: name.into(), policy: None, arn: format!("{base}/bucket/{name}") }))
     };
     let ap = AccessPoint {
         name: "myaccesspoint".into(),
@@ -25,14 +18,9 @@ fn catalog() -> Catalog {
     };
     Catalog {
         outpost,
-        endpoint_hosts: vec![
-            "s3-outposts.us-west-2.amazonaws.com".into(),
-            "localhost".into(),
-        ],
+        endpoint_hosts: vec!["s3-outposts.us-west-2.amazonaws.com".into(), "localhost".into()],
         buckets: [bucket("b1"), bucket("b2")].into_iter().collect(),
-        access_points: [("myaccesspoint".to_owned(), Arc::new(ap))]
-            .into_iter()
-            .collect(),
+        access_points: [("myaccesspoint".to_owned(), Arc::new(ap))].into_iter().collect(),
     }
 }
 
@@ -57,54 +45,31 @@ fn path_style_object_and_bucket() {
     let a = ask("HEAD", "127.0.0.1", "/b1").unwrap();
     assert_eq!((a.action, a.key), (Action::ListBucket, None));
     assert_eq!(a.resource, format!("{ARN}/bucket/b1"));
-    assert_eq!(
-        ask("GET", "localhost:9", "/b2/").unwrap().action,
-        Action::ListBucket
-    );
+    assert_eq!(ask("GET", "localhost:9", "/b2/").unwrap().action, Action::ListBucket);
 }
 
 #[test]
 fn virtual_host_style() {
     let a = ask("PUT", "b2.localhost:8080", "/k").unwrap();
-    assert_eq!(
-        (a.action, a.bucket.name.as_str(), a.key.as_deref()),
-        (Action::PutObject, "b2", Some("k"))
-    );
+    assert_eq!((a.action, a.bucket.name.as_str(), a.key.as_deref()), (Action::PutObject, "b2", Some("k")));
     let a = ask("GET", "B1.S3-Outposts.us-west-2.amazonaws.com", "/").unwrap();
-    assert_eq!(
-        (a.action, a.bucket.name.as_str()),
-        (Action::ListBucket, "b1")
-    );
+    assert_eq!((a.action, a.bucket.name.as_str()), (Action::ListBucket, "b1"));
 }
 
 #[test]
 fn outposts_access_point_host() {
-    let a = ask(
-        "GET",
-        "myaccesspoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com",
-        "/obj",
-    )
-    .unwrap();
+    let a = ask("GET", "myaccesspoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com", "/obj")
+        .unwrap();
     assert_eq!(a.bucket.name, "b1");
-    assert_eq!(
-        a.access_point.as_ref().map(|ap| ap.name.as_str()),
-        Some("myaccesspoint")
-    );
-    assert_eq!(
-        a.resource,
-        format!("{ARN}/accesspoint/myaccesspoint/object/obj")
-    );
+    assert_eq!(a.access_point.as_ref().map(|ap| ap.name.as_str()), Some("myaccesspoint"));
+    assert_eq!(a.resource, format!("{ARN}/accesspoint/myaccesspoint/object/obj"));
     assert_eq!(a.bucket_resource, format!("{ARN}/bucket/b1/object/obj"));
     for host in [
         "myaccesspoint-999999999999.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com",
         "myaccesspoint-123456789012.op-99999999999999999.s3-outposts.us-west-2.amazonaws.com",
         "otherpoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com",
     ] {
-        assert_eq!(
-            ask("GET", host, "/obj").unwrap_err().code,
-            "NoSuchBucket",
-            "{host}"
-        );
+        assert_eq!(ask("GET", host, "/obj").unwrap_err().code, "NoSuchBucket", "{host}");
     }
 }
 
@@ -114,11 +79,7 @@ fn action_table() {
         ("GET", "/b1/k", Action::GetObject),
         ("HEAD", "/b1/k", Action::GetObject),
         ("GET", "/b1/k?versionId=3", Action::GetObjectVersion),
-        (
-            "GET",
-            "/b1/k?response-content-type=text%2Fplain&x-id=GetObject",
-            Action::GetObject,
-        ),
+        ("GET", "/b1/k?response-content-type=text%2Fplain&x-id=GetObject", Action::GetObject),
         ("PUT", "/b1/k", Action::PutObject),
         ("POST", "/b1/k?uploads", Action::PutObject),
         ("PUT", "/b1/k?partNumber=1&uploadId=u", Action::PutObject),
@@ -134,11 +95,7 @@ fn action_table() {
         ("GET", "/b1?uploads", Action::ListBucketMultipartUploads),
     ];
     for (m, t, want) in cases {
-        assert_eq!(
-            ask(m, "localhost", t).map(|a| a.action),
-            Ok(want),
-            "{m} {t}"
-        );
+        assert_eq!(ask(m, "localhost", t).map(|a| a.action), Ok(want), "{m} {t}");
     }
 }
 
@@ -157,62 +114,30 @@ fn unmapped_operations_are_refused_not_forwarded() {
         ("PATCH", "/b1/k"),
     ] {
         let e = ask(m, "localhost", t).unwrap_err();
-        assert_eq!(
-            (e.status.as_u16(), e.code),
-            (405, "MethodNotAllowed"),
-            "{m} {t}"
-        );
+        assert_eq!((e.status.as_u16(), e.code), (405, "MethodNotAllowed"), "{m} {t}");
     }
 }
 
 #[test]
 fn unknown_buckets_and_bad_paths() {
     let e = ask("GET", "localhost", "/nope/k").unwrap_err();
-    assert_eq!(
-        (e.status.as_u16(), e.code, e.extra("BucketName")),
-        (404, "NoSuchBucket", Some("nope"))
-    );
-    assert_eq!(
-        ask("GET", "localhost", "/b1/%FF%FE").unwrap_err().code,
-        "InvalidURI"
-    );
-    assert_eq!(
-        ask("GET", "localhost", "/b1/%zz").unwrap_err().code,
-        "InvalidURI"
-    );
+    assert_eq!((e.status.as_u16(), e.code, e.extra("BucketName")), (404, "NoSuchBucket", Some("nope")));
+    assert_eq!(ask("GET", "localhost", "/b1/%FF%FE").unwrap_err().code, "InvalidURI");
+    assert_eq!(ask("GET", "localhost", "/b1/%zz").unwrap_err().code, "InvalidURI");
     assert_eq!(ask("GET", "localhost", "*").unwrap_err().code, "InvalidURI");
 }
 
 #[test]
 fn copy_source_resolves_to_a_get_on_the_source() {
     let mut h = HeaderMap::new();
-    h.insert(
-        "x-amz-copy-source",
-        "/b2/src%20key?versionId=1".parse().unwrap(),
-    );
+    h.insert("x-amz-copy-source", "/b2/src%20key?versionId=1".parse().unwrap());
     let a = ask_with("PUT", "localhost", "/b1/dst", &h).unwrap();
     let src = a.copy_source.unwrap();
-    assert_eq!(
-        (src.action, src.resource.as_str()),
-        (
-            Action::GetObject,
-            &*format!("{ARN}/bucket/b2/object/src key")
-        )
-    );
+    assert_eq!((src.action, src.resource.as_str()), (Action::GetObject, &*format!("{ARN}/bucket/b2/object/src key")));
     h.insert("x-amz-copy-source", "nope/k".parse().unwrap());
-    assert_eq!(
-        ask_with("PUT", "localhost", "/b1/dst", &h)
-            .unwrap_err()
-            .code,
-        "NoSuchBucket"
-    );
+    assert_eq!(ask_with("PUT", "localhost", "/b1/dst", &h).unwrap_err().code, "NoSuchBucket");
     h.insert("x-amz-copy-source", "b2".parse().unwrap());
-    assert_eq!(
-        ask_with("PUT", "localhost", "/b1/dst", &h)
-            .unwrap_err()
-            .code,
-        "InvalidArgument"
-    );
+    assert_eq!(ask_with("PUT", "localhost", "/b1/dst", &h).unwrap_err().code, "InvalidArgument");
 }
 
 #[test]

@@ -63,10 +63,7 @@ pub struct OutpostConfig {
 impl OutpostConfig {
     /// `arn:aws:s3-outposts:REGION:ACCOUNT:outpost/OUTPOST`, the stem of every resource ARN.
     pub fn arn_base(&self) -> String {
-        format!(
-            "arn:aws:s3-outposts:{}:{}:outpost/{}",
-            self.region, self.account_id, self.outpost_id
-        )
+        format!("arn:aws:s3-outposts:{}:{}:outpost/{}", self.region, self.account_id, self.outpost_id)
     }
 }
 
@@ -75,12 +72,7 @@ pub enum StoreConfig {
     /// s3s-fs in-process on a loopback port, with credentials made at start-up.
     Embedded { data_dir: PathBuf },
     /// Any S3-compatible endpoint.
-    S3 {
-        endpoint: http::Uri,
-        region: String,
-        access_key_id: String,
-        secret: SecretKey,
-    },
+    S3 { endpoint: http::Uri, region: String, access_key_id: String, secret: SecretKey },
 }
 
 #[derive(Debug)]
@@ -158,30 +150,17 @@ pub fn resolve_path(flag: Option<PathBuf>) -> PathBuf {
 impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigErrors> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigErrors(vec![format!("{file}: cannot read: {e}")]))?;
-        let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(&text))
-            .map_err(|e| {
-                let line = e
-                    .inner()
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-                let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-                let key = e.path().to_string();
-                let key = if key == "." {
-                    String::new()
-                } else {
-                    format!("{key}: ")
-                };
-                ConfigErrors(vec![format!("{file}: {key}{}{at}", e.inner().message())])
-            })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigErrors(vec![format!("{file}: cannot read: {e}")]))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(&text)).map_err(|e| {
+            let line = e.inner().span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { format!("{key}: ") };
+            ConfigErrors(vec![format!("{file}: {key}{}{at}", e.inner().message())])
+        })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Validator {
-            file,
-            dir,
-            problems: Vec::new(),
-        }
-        .build(raw, path)
+        Validator { file, dir, problems: Vec::new() }.build(raw, path)
     }
 
     /// The short summary `check-config` prints.
@@ -213,15 +192,11 @@ struct Validator {
 
 impl Validator {
     fn problem(&mut self, key: impl fmt::Display, message: impl fmt::Display) {
-        self.problems
-            .push(format!("{}: {key}: {message}", self.file));
+        self.problems.push(format!("{}: {key}: {message}", self.file));
     }
 
     fn not_yet(&mut self, key: &str, what: &str) {
-        self.problem(
-            key,
-            format!("{what} is not supported by this version of the gate; remove the key"),
-        );
+        self.problem(key, format!("{what} is not supported by this version of the gate; remove the key"));
     }
 
     fn resolve(&self, p: &str) -> PathBuf {
@@ -230,9 +205,7 @@ impl Validator {
 
     fn read_secret(&mut self, key: &str, p: &str) -> Option<SecretKey> {
         match std::fs::read_to_string(self.resolve(p)) {
-            Ok(s) if !s.trim().is_empty() => {
-                Some(SecretKey::new(s.trim_end_matches(['\n', '\r']).to_owned()))
-            }
+            Ok(s) if !s.trim().is_empty() => Some(SecretKey::new(s.trim_end_matches(['\n', '\r']).to_owned())),
             Ok(_) => {
                 self.problem(key, format!("{p}: the file is empty"));
                 None
@@ -273,32 +246,14 @@ impl Validator {
             if !valid_bucket_name(&b.name) {
                 self.problem(
                     format!("{key}.name"),
-                    format!(
-                        "\"{}\" is not a valid bucket name (3-63 of a-z, 0-9, '-', '.')",
-                        b.name
-                    ),
+                    format!("\"{}\" is not a valid bucket name (3-63 of a-z, 0-9, '-', '.')", b.name),
                 );
             }
-            let policy = b
-                .policy
-                .as_deref()
-                .and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
+            let policy =
+                b.policy.as_deref().and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
             let arn = format!("{arn_base}/bucket/{}", b.name);
-            if buckets
-                .insert(
-                    b.name.clone(),
-                    Arc::new(Bucket {
-                        name: b.name.clone(),
-                        policy,
-                        arn,
-                    }),
-                )
-                .is_some()
-            {
-                self.problem(
-                    format!("{key}.name"),
-                    format!("bucket \"{}\" is listed twice", b.name),
-                );
+            if buckets.insert(b.name.clone(), Arc::new(Bucket { name: b.name.clone(), policy, arn })).is_some() {
+                self.problem(format!("{key}.name"), format!("bucket \"{}\" is listed twice", b.name));
             }
         }
 
@@ -308,40 +263,21 @@ impl Validator {
             if !valid_access_point_name(&ap.name) {
                 self.problem(
                     format!("{key}.name"),
-                    format!(
-                        "\"{}\" is not a valid access point name (3-50 of a-z, 0-9, '-')",
-                        ap.name
-                    ),
+                    format!("\"{}\" is not a valid access point name (3-50 of a-z, 0-9, '-')", ap.name),
                 );
             }
             if !buckets.contains_key(&ap.bucket) {
-                self.problem(
-                    format!("{key}.bucket"),
-                    format!("no bucket \"{}\" in [[buckets]]", ap.bucket),
-                );
+                self.problem(format!("{key}.bucket"), format!("no bucket \"{}\" in [[buckets]]", ap.bucket));
             }
             if ap.vpc_id.is_some() {
                 self.not_yet(&format!("{key}.vpc_id"), "a VPC-bound access point");
             }
-            let policy = ap
-                .policy
-                .as_deref()
-                .and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
+            let policy =
+                ap.policy.as_deref().and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
             let arn = format!("{arn_base}/accesspoint/{}", ap.name);
-            let entry = AccessPoint {
-                name: ap.name.clone(),
-                bucket: ap.bucket,
-                policy,
-                arn,
-            };
-            if access_points
-                .insert(ap.name.clone(), Arc::new(entry))
-                .is_some()
-            {
-                self.problem(
-                    format!("{key}.name"),
-                    format!("access point \"{}\" is listed twice", ap.name),
-                );
+            let entry = AccessPoint { name: ap.name.clone(), bucket: ap.bucket, policy, arn };
+            if access_points.insert(ap.name.clone(), Arc::new(entry)).is_some() {
+                self.problem(format!("{key}.name"), format!("access point \"{}\" is listed twice", ap.name));
             }
         }
 
@@ -358,10 +294,7 @@ impl Validator {
             self.problem("sts.min_session_secs", "must be at least 1");
         }
         if let Some(admin) = raw.admin {
-            self.not_yet(
-                "admin.listen",
-                &format!("the admin listener ({})", admin.listen),
-            );
+            self.not_yet("admin.listen", &format!("the admin listener ({})", admin.listen));
         }
         if raw.log.format != "text" {
             self.not_yet("log.format", &format!("log format \"{}\"", raw.log.format));
@@ -445,44 +378,24 @@ impl Validator {
     }
 
     fn outpost(&mut self, o: raw::RawOutpost) -> OutpostConfig {
-        if o.region.is_empty()
-            || !o
-                .region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            self.problem(
-                "outpost.region",
-                format!("\"{}\" is not a region such as \"us-east-1\"", o.region),
-            );
+        if o.region.is_empty() || !o.region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            self.problem("outpost.region", format!("\"{}\" is not a region such as \"us-east-1\"", o.region));
         }
         if !is_account(&o.account_id) {
-            self.problem(
-                "outpost.account_id",
-                format!("\"{}\" is not a 12-digit account id", o.account_id),
-            );
+            self.problem("outpost.account_id", format!("\"{}\" is not a 12-digit account id", o.account_id));
         }
         if !o.outpost_id.starts_with("op-") || o.outpost_id.contains(['/', ':', '.']) {
             self.problem(
                 "outpost.outpost_id",
-                format!(
-                    "\"{}\" is not an outpost id such as \"op-01ac5d28a6a232904\"",
-                    o.outpost_id
-                ),
+                format!("\"{}\" is not an outpost id such as \"op-01ac5d28a6a232904\"", o.outpost_id),
             );
         }
-        OutpostConfig {
-            region: o.region,
-            account_id: o.account_id,
-            outpost_id: o.outpost_id.to_ascii_lowercase(),
-        }
+        OutpostConfig { region: o.region, account_id: o.account_id, outpost_id: o.outpost_id.to_ascii_lowercase() }
     }
 
     fn store(&mut self, s: raw::RawStore, region: &str) -> StoreConfig {
         match s.kind.as_str() {
-            "embedded" => StoreConfig::Embedded {
-                data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")),
-            },
+            "embedded" => StoreConfig::Embedded { data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")) },
             "s3" => {
                 let endpoint = match s.endpoint.as_deref().map(str::parse::<http::Uri>) {
                     Some(Ok(u)) if u.scheme_str() == Some("http") && u.authority().is_some() => u,
@@ -491,10 +404,7 @@ impl Validator {
                         u
                     }
                     Some(_) => {
-                        self.problem(
-                            "store.endpoint",
-                            "must be a URL such as \"http://10.0.1.20:9000\"",
-                        );
+                        self.problem("store.endpoint", "must be a URL such as \"http://10.0.1.20:9000\"");
                         http::Uri::default()
                     }
                     None => {
@@ -511,9 +421,9 @@ impl Validator {
                 });
                 let secret = match (s.secret_access_key, s.secret_access_key_file) {
                     (Some(inline), None) => SecretKey::new(inline),
-                    (None, Some(p)) => self
-                        .read_secret("store.secret_access_key_file", &p)
-                        .unwrap_or_else(|| SecretKey::new("")),
+                    (None, Some(p)) => {
+                        self.read_secret("store.secret_access_key_file", &p).unwrap_or_else(|| SecretKey::new(""))
+                    }
                     _ => {
                         self.problem(
                             "store.secret_access_key",
@@ -530,13 +440,8 @@ impl Validator {
                 }
             }
             other => {
-                self.problem(
-                    "store.kind",
-                    format!("\"{other}\": expected \"embedded\" or \"s3\""),
-                );
-                StoreConfig::Embedded {
-                    data_dir: PathBuf::new(),
-                }
+                self.problem("store.kind", format!("\"{other}\": expected \"embedded\" or \"s3\""));
+                StoreConfig::Embedded { data_dir: PathBuf::new() }
             }
         }
     }
@@ -547,46 +452,35 @@ impl Validator {
         for (i, u) in raw.into_iter().enumerate() {
             let key = format!("users[{i}]");
             let Some((account, name)) = parse_iam_arn(&u.arn, "user/") else {
-                self.problem(format!("{key}.arn"), format!("\"{}\" is not an IAM user ARN such as \"arn:aws:iam::444455556666:user/alice\"", u.arn));
+                self.problem(
+                    format!("{key}.arn"),
+                    format!("\"{}\" is not an IAM user ARN such as \"arn:aws:iam::444455556666:user/alice\"", u.arn),
+                );
                 continue;
             };
             let policies = u
                 .policies
                 .iter()
                 .enumerate()
-                .filter_map(|(j, p)| {
-                    self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity)
-                })
+                .filter_map(|(j, p)| self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity))
                 .collect();
             let mut access_keys = Vec::new();
             for (j, k) in u.access_keys.into_iter().enumerate() {
                 let kkey = format!("{key}.access_keys[{j}]");
-                if k.id.len() < 16
-                    || k.id.len() > 128
-                    || !k.id.bytes().all(|b| b.is_ascii_alphanumeric())
-                {
+                if k.id.len() < 16 || k.id.len() > 128 || !k.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     self.problem(
                         format!("{kkey}.id"),
-                        format!(
-                            "\"{}\" is not an access key id (16-128 letters and digits)",
-                            k.id
-                        ),
+                        format!("\"{}\" is not an access key id (16-128 letters and digits)", k.id),
                     );
                 }
                 if !seen_keys.insert(k.id.clone()) {
-                    self.problem(
-                        format!("{kkey}.id"),
-                        format!("access key \"{}\" is used twice", k.id),
-                    );
+                    self.problem(format!("{kkey}.id"), format!("access key \"{}\" is used twice", k.id));
                 }
                 let secret = match (k.secret, k.secret_file) {
                     (Some(s), None) if !s.is_empty() => Some(SecretKey::new(s)),
                     (None, Some(p)) => self.read_secret(&format!("{kkey}.secret_file"), &p),
                     _ => {
-                        self.problem(
-                            format!("{kkey}.secret"),
-                            "give exactly one of secret and secret_file",
-                        );
+                        self.problem(format!("{kkey}.secret"), "give exactly one of secret and secret_file");
                         None
                     }
                 };
@@ -594,13 +488,7 @@ impl Validator {
                     access_keys.push(AccessKey { id: k.id, secret });
                 }
             }
-            users.push(Arc::new(User {
-                arn: u.arn.clone(),
-                account,
-                name,
-                policies,
-                access_keys,
-            }));
+            users.push(Arc::new(User { arn: u.arn.clone(), account, name, policies, access_keys }));
         }
         users
     }
@@ -610,25 +498,17 @@ impl Validator {
         for (i, r) in raw.into_iter().enumerate() {
             let key = format!("roles[{i}]");
             if parse_iam_arn(&r.arn, "role/").is_none() {
-                self.problem(
-                    format!("{key}.arn"),
-                    format!("\"{}\" is not an IAM role ARN", r.arn),
-                );
+                self.problem(format!("{key}.arn"), format!("\"{}\" is not an IAM role ARN", r.arn));
             }
             let policies = r
                 .policies
                 .iter()
                 .enumerate()
-                .filter_map(|(j, p)| {
-                    self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity)
-                })
+                .filter_map(|(j, p)| self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity))
                 .collect();
             let cap = if r.instance_profile { 21_600 } else { 43_200 };
             if r.max_session_secs < 900 || r.max_session_secs > cap {
-                self.problem(
-                    format!("{key}.max_session_secs"),
-                    format!("must be 900..={cap}"),
-                );
+                self.problem(format!("{key}.max_session_secs"), format!("must be 900..={cap}"));
             }
             roles.push(Role {
                 arn: r.arn,
@@ -643,13 +523,10 @@ impl Validator {
 
     fn network(&mut self, raw: raw::RawNetwork) -> NetworkConfig {
         let net = |key: String, s: &str, problems: &mut Self| -> Option<IpNet> {
-            s.parse::<IpNet>()
-                .ok()
-                .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
-                .or_else(|| {
-                    problems.problem(key, format!("\"{s}\" is not an address or CIDR"));
-                    None
-                })
+            s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from)).or_else(|| {
+                problems.problem(key, format!("\"{s}\" is not an address or CIDR"));
+                None
+            })
         };
         let trusted_proxies = raw
             .trusted_proxies
@@ -672,10 +549,7 @@ impl Validator {
                 endpoint_id: v.endpoint_id,
             })
             .collect();
-        NetworkConfig {
-            trusted_proxies,
-            vpcs,
-        }
+        NetworkConfig { trusted_proxies, vpcs }
     }
 }
 
@@ -694,16 +568,14 @@ fn parse_iam_arn(arn: &str, kind: &str) -> Option<(String, String)> {
 
 fn valid_bucket_name(n: &str) -> bool {
     (3..=63).contains(&n.len())
-        && n.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && n.starts_with(|c: char| c.is_ascii_alphanumeric())
         && n.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 fn valid_access_point_name(n: &str) -> bool {
     (3..=50).contains(&n.len())
-        && n.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !n.starts_with('-')
         && !n.ends_with('-')
 }

@@ -219,11 +219,7 @@ pub struct RawSts {
 
 impl Default for RawSts {
     fn default() -> Self {
-        Self {
-            enabled: false,
-            token_key_file: default_token_key_file(),
-            min_session_secs: default_min_session(),
-        }
+        Self { enabled: false, token_key_file: default_token_key_file(), min_session_secs: default_min_session() }
     }
 }
 
@@ -249,9 +245,7 @@ pub struct RawLog {
 
 impl Default for RawLog {
     fn default() -> Self {
-        Self {
-            format: default_format(),
-        }
+        Self { format: default_format() }
     }
 }
 

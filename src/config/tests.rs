@@ -9,7 +9,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-const OUTPOST: &str = "[outpost]\nregion = \"us-east-1\"\naccount_id = \"111122223333\"\noutpost_id = \"op-01ac5d28a6a232904\"\n";
+const OUTPOST: &str =
+    "[outpost]\nregion = \"us-east-1\"\naccount_id = \"111122223333\"\noutpost_id = \"op-01ac5d28a6a232904\"\n";
 
 #[test]
 fn the_shipped_configuration_loads() {
@@ -22,27 +23,16 @@ fn the_shipped_configuration_loads() {
 #[test]
 fn unknown_keys_are_named_with_their_path() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "g.toml",
-        &format!("{OUTPOST}[server]\nlisten = [\"127.0.0.1:0\"]\nlisten_port = 3\n"),
-    );
+    let p = write(dir.path(), "g.toml", &format!("{OUTPOST}[server]\nlisten = [\"127.0.0.1:0\"]\nlisten_port = 3\n"));
     let e = Config::load(&p).unwrap_err();
     assert_eq!(e.0.len(), 1);
-    assert!(
-        e.0[0].contains("g.toml: server.listen_port: unknown field"),
-        "{e}"
-    );
+    assert!(e.0[0].contains("g.toml: server.listen_port: unknown field"), "{e}");
 }
 
 #[test]
 fn every_problem_is_reported_with_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "p/bad.json",
-        r#"{"Statement":{"Effect":"Permit","Action":"*","Resource":"*"}}"#,
-    );
+    write(dir.path(), "p/bad.json", r#"{"Statement":{"Effect":"Permit","Action":"*","Resource":"*"}}"#);
     let p = write(
         dir.path(),
         "g.toml",
@@ -63,10 +53,7 @@ fn every_problem_is_reported_with_file_and_key() {
     ] {
         assert!(e.contains(want), "missing {want} in:\n{e}");
     }
-    assert!(
-        e.lines().all(|l| l.starts_with(&p.display().to_string())),
-        "{e}"
-    );
+    assert!(e.lines().all(|l| l.starts_with(&p.display().to_string())), "{e}");
 }
 
 #[test]

@@ -20,9 +20,7 @@ impl Glob {
         let wild = |c: char| c == '*' || c == '?';
         match pattern.find(wild) {
             None => Self::Exact(pattern.into()),
-            Some(i) if i + 1 == pattern.len() && pattern.ends_with('*') => {
-                Self::Prefix(pattern[..i].into())
-            }
+            Some(i) if i + 1 == pattern.len() && pattern.ends_with('*') => Self::Prefix(pattern[..i].into()),
             Some(_) => Self::General(pattern.into()),
         }
     }

@@ -105,9 +105,7 @@ impl ArnGlob {
             Self::Whole(g) => g.matches(arn),
             Self::Parts(globs) => {
                 let mut parts = arn.splitn(6, ':');
-                globs
-                    .iter()
-                    .all(|g| parts.next().is_some_and(|p| g.matches(p)))
+                globs.iter().all(|g| parts.next().is_some_and(|p| g.matches(p)))
             }
         }
     }
@@ -147,12 +145,7 @@ pub struct PolicyVerdict {
 
 impl Principals {
     fn matches(&self, ctx: &RequestContext<'_>) -> PrincipalMatch {
-        let best = self
-            .items
-            .iter()
-            .map(|p| p.matches(ctx))
-            .max()
-            .unwrap_or(PrincipalMatch::No);
+        let best = self.items.iter().map(|p| p.matches(ctx)).max().unwrap_or(PrincipalMatch::No);
         match (self.negated, best) {
             (false, m) => m,
             // NotPrincipal: applies to everyone not listed.
@@ -184,14 +177,8 @@ impl Statement {
         if principal == PrincipalMatch::No {
             return None;
         }
-        let action = self
-            .action
-            .items
-            .iter()
-            .any(|g| g.matches(ctx.action_lower))
-            != self.action.negated;
-        let resource =
-            self.resource.items.iter().any(|g| g.matches(ctx.resource)) != self.resource.negated;
+        let action = self.action.items.iter().any(|g| g.matches(ctx.action_lower)) != self.action.negated;
+        let resource = self.resource.items.iter().any(|g| g.matches(ctx.resource)) != self.resource.negated;
         (action && resource).then_some(principal)
     }
 }

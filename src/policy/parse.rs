@@ -5,9 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{
-    ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement,
-};
+use super::{ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -18,15 +16,11 @@ pub struct PolicyError {
 }
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
-    PolicyError {
-        path: path.into(),
-        message: message.into(),
-    }
+    PolicyError { path: path.into(), message: message.into() }
 }
 
 pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, PolicyError> {
-    let doc: Value = serde_json::from_str(json)
-        .map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
+    let doc: Value = serde_json::from_str(json).map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
     let Value::Object(top) = doc else {
         return Err(err("(document)", "a policy is a JSON object"));
     };
@@ -39,10 +33,7 @@ pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, Polic
         None => {}
         Some(Value::String(v)) if v == "2012-10-17" || v == "2008-10-17" => {}
         Some(other) => {
-            return Err(err(
-                "Version",
-                format!("must be \"2012-10-17\" or \"2008-10-17\", not {other}"),
-            ));
+            return Err(err("Version", format!("must be \"2012-10-17\" or \"2008-10-17\", not {other}")));
         }
     }
     let statements = match top.get("Statement") {
@@ -56,11 +47,7 @@ pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, Polic
         .enumerate()
         .map(|(i, st)| statement(st, kind, &format!("Statement[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Policy {
-        source: source.to_owned(),
-        kind,
-        statements,
-    })
+    Ok(Policy { source: source.to_owned(), kind, statements })
 }
 
 fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, PolicyError> {
@@ -98,10 +85,7 @@ fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, Pol
         Some(Value::String(e)) if e == "Allow" => Effect::Allow,
         Some(Value::String(e)) if e == "Deny" => Effect::Deny,
         Some(other) => {
-            return Err(err(
-                format!("{at}.Effect"),
-                format!("must be \"Allow\" or \"Deny\", not {other}"),
-            ));
+            return Err(err(format!("{at}.Effect"), format!("must be \"Allow\" or \"Deny\", not {other}")));
         }
         None => return Err(err(format!("{at}.Effect"), "missing")),
     };
@@ -109,71 +93,37 @@ fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, Pol
     let principal = match (st.get("Principal"), st.get("NotPrincipal"), kind) {
         (None, None, PolicyKind::Identity) => None,
         (Some(_) | None, Some(_) | None, PolicyKind::Identity) => {
-            return Err(err(
-                format!("{at}.Principal"),
-                "identity policies cannot name a principal",
-            ));
+            return Err(err(format!("{at}.Principal"), "identity policies cannot name a principal"));
         }
         (Some(_), Some(_), PolicyKind::Resource) => {
-            return Err(err(
-                format!("{at}.Principal"),
-                "use Principal or NotPrincipal, not both",
-            ));
+            return Err(err(format!("{at}.Principal"), "use Principal or NotPrincipal, not both"));
         }
         (None, None, PolicyKind::Resource) => {
-            return Err(err(
-                format!("{at}.Principal"),
-                "a resource policy statement needs Principal or NotPrincipal",
-            ));
+            return Err(err(format!("{at}.Principal"), "a resource policy statement needs Principal or NotPrincipal"));
         }
-        (Some(p), None, PolicyKind::Resource) => {
-            Some(principals(p, false, &format!("{at}.Principal"))?)
-        }
-        (None, Some(p), PolicyKind::Resource) => {
-            Some(principals(p, true, &format!("{at}.NotPrincipal"))?)
-        }
+        (Some(p), None, PolicyKind::Resource) => Some(principals(p, false, &format!("{at}.Principal"))?),
+        (None, Some(p), PolicyKind::Resource) => Some(principals(p, true, &format!("{at}.NotPrincipal"))?),
     };
 
     let action = negatable(st, "Action", "NotAction", at, |s, path| {
         if s != "*" && !s.contains(':') {
-            return Err(err(
-                path,
-                format!("action \"{s}\" needs a service prefix, as in \"s3-outposts:GetObject\""),
-            ));
+            return Err(err(path, format!("action \"{s}\" needs a service prefix, as in \"s3-outposts:GetObject\"")));
         }
         Ok(Glob::new(&s.to_ascii_lowercase()))
     })?;
     let resource = negatable(st, "Resource", "NotResource", at, |s, path| {
-        ArnGlob::new(s).ok_or_else(|| {
-            err(
-                path,
-                format!("resource \"{s}\" is neither \"*\" nor an ARN"),
-            )
-        })
+        ArnGlob::new(s).ok_or_else(|| err(path, format!("resource \"{s}\" is neither \"*\" nor an ARN")))
     })?;
-    Ok(Statement {
-        sid,
-        effect,
-        principal,
-        action,
-        resource,
-    })
+    Ok(Statement { sid, effect, principal, action, resource })
 }
 
 fn strings<'v>(value: &'v Value, path: &str) -> Result<Vec<&'v str>, PolicyError> {
     match value {
         Value::String(s) => Ok(vec![s.as_str()]),
-        Value::Array(items) if !items.is_empty() => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .ok_or_else(|| err(path, "every entry must be a string"))
-            })
-            .collect(),
-        _ => Err(err(
-            path,
-            "must be a string or a non-empty array of strings",
-        )),
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().map(|v| v.as_str().ok_or_else(|| err(path, "every entry must be a string"))).collect()
+        }
+        _ => Err(err(path, "must be a string or a non-empty array of strings")),
     }
 }
 
@@ -188,23 +138,14 @@ fn negatable<T>(
         (Some(v), None) => (false, plain, v),
         (None, Some(v)) => (true, not, v),
         (Some(_), Some(_)) => {
-            return Err(err(
-                format!("{at}.{plain}"),
-                format!("use {plain} or {not}, not both"),
-            ));
+            return Err(err(format!("{at}.{plain}"), format!("use {plain} or {not}, not both")));
         }
         (None, None) => {
-            return Err(err(
-                format!("{at}.{plain}"),
-                format!("missing ({plain} or {not})"),
-            ));
+            return Err(err(format!("{at}.{plain}"), format!("missing ({plain} or {not})")));
         }
     };
     let path = format!("{at}.{name}");
-    let items = strings(value, &path)?
-        .into_iter()
-        .map(|s| compile(s, &path))
-        .collect::<Result<_, _>>()?;
+    let items = strings(value, &path)?.into_iter().map(|s| compile(s, &path)).collect::<Result<_, _>>()?;
     Ok(Negatable { negated, items })
 }
 
@@ -247,10 +188,7 @@ fn aws_principal(name: &str, path: &str) -> Result<PrincipalPattern, PolicyError
         return Ok(PrincipalPattern::Account(name.to_owned()));
     }
     if name.contains('*') || name.contains('?') {
-        return Err(err(
-            path,
-            format!("\"{name}\": wildcards are not allowed in principal ARNs; use a Condition"),
-        ));
+        return Err(err(path, format!("\"{name}\": wildcards are not allowed in principal ARNs; use a Condition")));
     }
     if let Some(rest) = name.strip_prefix("arn:aws:iam::")
         && let Some((account, resource)) = rest.split_once(':')
@@ -267,8 +205,5 @@ fn aws_principal(name: &str, path: &str) -> Result<PrincipalPattern, PolicyError
     if name.starts_with("arn:aws:sts::") && name.contains(":assumed-role/") {
         return Ok(PrincipalPattern::Arn(name.to_owned()));
     }
-    Err(err(
-        path,
-        format!("\"{name}\" is not an account id, \"*\", or an IAM user, role or assumed-role ARN"),
-    ))
+    Err(err(path, format!("\"{name}\" is not an account id, \"*\", or an IAM user, role or assumed-role ARN")))
 }

@@ -78,16 +78,8 @@ pub fn percent_decode(s: &str) -> Result<Cow<'_, [u8]>, BadEscape> {
     let mut rest = bytes;
     while let Some(at) = rest.iter().position(|&b| b == b'%') {
         out.extend_from_slice(&rest[..at]);
-        let hi = rest
-            .get(at + 1)
-            .copied()
-            .and_then(hex_val)
-            .ok_or(BadEscape)?;
-        let lo = rest
-            .get(at + 2)
-            .copied()
-            .and_then(hex_val)
-            .ok_or(BadEscape)?;
+        let hi = rest.get(at + 1).copied().and_then(hex_val).ok_or(BadEscape)?;
+        let lo = rest.get(at + 2).copied().and_then(hex_val).ok_or(BadEscape)?;
         out.push(hi << 4 | lo);
         rest = &rest[at + 3..];
     }
@@ -109,10 +101,7 @@ mod tests {
 
     #[test]
     fn encodes_everything_but_unreserved() {
-        assert_eq!(
-            uri_encode(b"a b+c=d&e%f~g/h", false),
-            "a%20b%2Bc%3Dd%26e%25f~g%2Fh"
-        );
+        assert_eq!(uri_encode(b"a b+c=d&e%f~g/h", false), "a%20b%2Bc%3Dd%26e%25f~g%2Fh");
         assert_eq!(uri_encode(b"a b/c", true), "a%20b/c");
         assert_eq!(uri_encode("ሴ".as_bytes(), false), "%E1%88%B4");
     }

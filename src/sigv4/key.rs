@@ -70,10 +70,7 @@ pub struct SigningKeyCache {
 impl SigningKeyCache {
     /// A cache that never keeps anything: for benchmarks that measure derivation.
     pub fn disabled() -> Self {
-        Self {
-            map: RwLock::default(),
-            disabled: true,
-        }
+        Self { map: RwLock::default(), disabled: true }
     }
 
     /// `id` is `ACCESS_KEY/date/region/service`, which names the key uniquely within one
@@ -105,16 +102,8 @@ mod tests {
     #[test]
     fn aws_documentation_signing_key() {
         // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
-        let key = derive_signing_key(
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            "20120215",
-            "us-east-1",
-            "iam",
-        );
-        assert_eq!(
-            hex::encode(key),
-            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
-        );
+        let key = derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
+        assert_eq!(hex::encode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
     }
 
     #[test]
@@ -131,10 +120,6 @@ mod tests {
         let other = cache.get_or_derive("AK/20130525/us-east-1/s3", || [8; 32]);
         assert_eq!(sign_hex(other, "x"), signature_hex_bytes(&[8; 32], "x"));
         let cached = cache.get_or_derive("AK/20130524/us-east-1/s3", || [0; 32]);
-        assert_eq!(
-            sign_hex(cached, "x"),
-            signature_hex_bytes(&[7; 32], "x"),
-            "the cached key, not a new one"
-        );
+        assert_eq!(sign_hex(cached, "x"), signature_hex_bytes(&[7; 32], "x"), "the cached key, not a new one");
     }
 }

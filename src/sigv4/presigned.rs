@@ -39,20 +39,12 @@ pub const MAX_EXPIRES_SECS: u32 = 604_800;
 /// requests as `s3-outposts`, most other clients as `s3`.
 pub const SERVICES: [&str; 2] = ["s3-outposts", "s3"];
 
-const REQUIRED: [&str; 6] = [
-    X_AMZ_ALGORITHM,
-    X_AMZ_CREDENTIAL,
-    X_AMZ_SIGNATURE,
-    X_AMZ_DATE,
-    X_AMZ_SIGNED_HEADERS,
-    X_AMZ_EXPIRES,
-];
+const REQUIRED: [&str; 6] =
+    [X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_SIGNATURE, X_AMZ_DATE, X_AMZ_SIGNED_HEADERS, X_AMZ_EXPIRES];
 
 /// A request is presigned when it carries any SigV4 query parameter; it must then carry all.
 pub fn is_presigned(query: &Query<'_>) -> bool {
-    query.iter().any(|p| {
-        p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref())
-    })
+    query.iter().any(|p| p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref()))
 }
 
 /// The authentication parameters of one presigned request, checked for form.
@@ -81,10 +73,7 @@ impl fmt::Debug for PresignedAuth {
             .field("expires_secs", &self.expires_secs)
             .field("signed_headers", &self.signed_headers)
             .field("signature", &"***")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "***"),
-            )
+            .field("security_token", &self.security_token.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -92,16 +81,12 @@ impl fmt::Debug for PresignedAuth {
 impl PresignedAuth {
     /// The signing-key cache id: `ACCESS_KEY/date/region/service`.
     pub fn key_id(&self) -> &str {
-        self.credential
-            .strip_suffix("/aws4_request")
-            .unwrap_or(&self.credential)
+        self.credential.strip_suffix("/aws4_request").unwrap_or(&self.credential)
     }
 
     /// `date/region/service/aws4_request`.
     pub fn scope(&self) -> &str {
-        self.credential
-            .get(self.access_key_id.len() + 1..)
-            .unwrap_or_default()
+        self.credential.get(self.access_key_id.len() + 1..).unwrap_or_default()
     }
 
     fn scope_part(&self, i: usize) -> &str {
@@ -121,11 +106,7 @@ impl PresignedAuth {
     }
 
     pub fn expires_at(&self) -> UnixTime {
-        UnixTime(
-            self.signed_at
-                .0
-                .saturating_add(i64::from(self.expires_secs)),
-        )
+        UnixTime(self.signed_at.0.saturating_add(i64::from(self.expires_secs)))
     }
 
     pub fn parse(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
@@ -139,27 +120,20 @@ impl PresignedAuth {
                 }
                 (1, _) => {}
                 _ => {
-                    return Err(S3Error::auth_query(format!(
-                        "{name} must appear only once in the query string."
-                    )));
+                    return Err(S3Error::auth_query(format!("{name} must appear only once in the query string.")));
                 }
             }
         }
         if query.lookup(X_AMZ_SECURITY_TOKEN).0 > 1 {
-            return Err(S3Error::auth_query(
-                "X-Amz-Security-Token must appear only once in the query string.",
-            ));
+            return Err(S3Error::auth_query("X-Amz-Security-Token must appear only once in the query string."));
         }
         let text = |name: &str| -> Result<String, S3Error> {
             let raw = query.get(name).unwrap_or_default();
-            String::from_utf8(raw.to_vec())
-                .map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
+            String::from_utf8(raw.to_vec()).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
         };
 
         if query.get(X_AMZ_ALGORITHM) != Some(ALGORITHM.as_bytes()) {
-            return Err(S3Error::auth_query(
-                "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
-            ));
+            return Err(S3Error::auth_query("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""));
         }
 
         let credential = text(X_AMZ_CREDENTIAL)?;
@@ -178,9 +152,7 @@ impl PresignedAuth {
 
         let amz_date = text(X_AMZ_DATE)?;
         let signed_at = UnixTime::parse_amz(&amz_date).ok_or_else(|| {
-            S3Error::auth_query(
-                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
-            )
+            S3Error::auth_query("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         })?;
         if amz_date.get(..8) != Some(date) {
             return Err(S3Error::auth_query(format!(
@@ -208,10 +180,7 @@ impl PresignedAuth {
         }
         let access_key_id = access_key_id.to_owned();
 
-        let expires = query
-            .get(X_AMZ_EXPIRES)
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .unwrap_or("?");
+        let expires = query.get(X_AMZ_EXPIRES).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("?");
         let expires_secs = parse_expires(expires)?;
         let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
         let signature = text(X_AMZ_SIGNATURE)?;
@@ -279,13 +248,7 @@ mod tests {
     fn with(name: &str, value: &str) -> String {
         DOC_QUERY
             .split('&')
-            .map(|p| {
-                if p.starts_with(&format!("{name}=")) {
-                    format!("{name}={value}")
-                } else {
-                    p.to_owned()
-                }
-            })
+            .map(|p| if p.starts_with(&format!("{name}=")) { format!("{name}={value}") } else { p.to_owned() })
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -296,10 +259,7 @@ mod tests {
         assert_eq!(a.access_key_id, "AKIAIOSFODNN7EXAMPLE");
         assert_eq!(a.scope(), "20130524/us-east-1/s3/aws4_request");
         assert_eq!(a.key_id(), "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3");
-        assert_eq!(
-            (a.date(), a.region(), a.service()),
-            ("20130524", "us-east-1", "s3")
-        );
+        assert_eq!((a.date(), a.region(), a.service()), ("20130524", "us-east-1", "s3"));
         assert_eq!(a.expires_secs, 86_400);
         assert_eq!(a.expires_at().iso8601().to_string(), "2013-05-25T00:00:00Z");
         assert!(!format!("{a:?}").contains("aeeed9bb"));
@@ -308,17 +268,9 @@ mod tests {
     #[test]
     fn missing_and_duplicated_parameters() {
         let missing = DOC_QUERY.replace("&X-Amz-Expires=86400", "");
-        assert!(
-            parse(&missing)
-                .unwrap_err()
-                .message
-                .starts_with("Query-string authentication version 4 requires")
-        );
+        assert!(parse(&missing).unwrap_err().message.starts_with("Query-string authentication version 4 requires"));
         let dup = format!("{DOC_QUERY}&X-Amz-Date=20130524T000000Z");
-        assert_eq!(
-            parse(&dup).unwrap_err().code,
-            "AuthorizationQueryParametersError"
-        );
+        assert_eq!(parse(&dup).unwrap_err().code, "AuthorizationQueryParametersError");
     }
 
     #[test]
@@ -331,97 +283,44 @@ mod tests {
             ("-1", "X-Amz-Expires must be non-negative"),
             ("0", "X-Amz-Expires must be greater than 0"),
             ("604801", "X-Amz-Expires must be less than a week"),
-            (
-                "99999999999999999999999999",
-                "X-Amz-Expires must be less than a week",
-            ),
+            ("99999999999999999999999999", "X-Amz-Expires must be less than a week"),
         ] {
             let e = parse(&with("X-Amz-Expires", v)).unwrap_err();
             assert_eq!(e.status, 400);
             assert!(e.message.starts_with(msg), "{v}: {}", e.message);
         }
-        assert_eq!(
-            parse(&with("X-Amz-Expires", "604800"))
-                .unwrap()
-                .expires_secs,
-            604_800
-        );
+        assert_eq!(parse(&with("X-Amz-Expires", "604800")).unwrap().expires_secs, 604_800);
         assert_eq!(parse(&with("X-Amz-Expires", "1")).unwrap().expires_secs, 1);
     }
 
     #[test]
     fn credential_scope_checks() {
         let cases = [
-            (
-                "AKID%2F20130524%2Fus-east-1%2Fs3",
-                "the Credential is mal-formed",
-            ),
-            (
-                "AKID%2F20130524%2Fus-east-1%2Fs3%2Faws4_request%2Fx",
-                "the Credential is mal-formed",
-            ),
-            (
-                "%2F20130524%2Fus-east-1%2Fs3%2Faws4_request",
-                "the Credential is mal-formed",
-            ),
-            (
-                "AKID%2F2013052%2Fus-east-1%2Fs3%2Faws4_request",
-                "incorrect date format",
-            ),
-            (
-                "AKID%2F20130525%2Fus-east-1%2Fs3%2Faws4_request",
-                "Invalid credential date",
-            ),
-            (
-                "AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request",
-                "the region 'us-west-2' is wrong",
-            ),
-            (
-                "AKID%2F20130524%2Fus-east-1%2Fec2%2Faws4_request",
-                "incorrect service \"ec2\"",
-            ),
-            (
-                "AKID%2F20130524%2Fus-east-1%2Fs3%2Faws5_request",
-                "incorrect terminal",
-            ),
+            ("AKID%2F20130524%2Fus-east-1%2Fs3", "the Credential is mal-formed"),
+            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws4_request%2Fx", "the Credential is mal-formed"),
+            ("%2F20130524%2Fus-east-1%2Fs3%2Faws4_request", "the Credential is mal-formed"),
+            ("AKID%2F2013052%2Fus-east-1%2Fs3%2Faws4_request", "incorrect date format"),
+            ("AKID%2F20130525%2Fus-east-1%2Fs3%2Faws4_request", "Invalid credential date"),
+            ("AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request", "the region 'us-west-2' is wrong"),
+            ("AKID%2F20130524%2Fus-east-1%2Fec2%2Faws4_request", "incorrect service \"ec2\""),
+            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws5_request", "incorrect terminal"),
         ];
         for (cred, msg) in cases {
             let e = parse(&with("X-Amz-Credential", cred)).unwrap_err();
             assert_eq!(e.code, "AuthorizationQueryParametersError");
             assert!(e.message.contains(msg), "{cred}: {}", e.message);
         }
-        let e = parse(&with(
-            "X-Amz-Credential",
-            "AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request",
-        ))
-        .unwrap_err();
+        let e = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request")).unwrap_err();
         assert_eq!(e.extra("Region"), Some("us-east-1"));
-        let ok = parse(&with(
-            "X-Amz-Credential",
-            "AKID%2F20130524%2Fus-east-1%2Fs3-outposts%2Faws4_request",
-        ));
+        let ok = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-east-1%2Fs3-outposts%2Faws4_request"));
         assert_eq!(ok.unwrap().service(), "s3-outposts");
     }
 
     #[test]
     fn absurd_dates_and_algorithms() {
-        for d in [
-            "99999999T999999Z",
-            "20130524",
-            "2013-05-24T00:00:00Z",
-            "%FF",
-        ] {
-            assert_eq!(
-                parse(&with("X-Amz-Date", d)).unwrap_err().status,
-                400,
-                "{d}"
-            );
+        for d in ["99999999T999999Z", "20130524", "2013-05-24T00:00:00Z", "%FF"] {
+            assert_eq!(parse(&with("X-Amz-Date", d)).unwrap_err().status, 400, "{d}");
         }
-        assert!(
-            parse(&with("X-Amz-Algorithm", "AWS4-HMAC-SHA1"))
-                .unwrap_err()
-                .message
-                .contains("only supports")
-        );
+        assert!(parse(&with("X-Amz-Algorithm", "AWS4-HMAC-SHA1")).unwrap_err().message.contains("only supports"));
     }
 }

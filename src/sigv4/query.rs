@@ -26,18 +26,13 @@ impl<'a> Query<'a> {
         let mut pairs = Vec::new();
         for piece in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-            pairs.push(QueryPair {
-                key: percent_decode(k)?,
-                value: percent_decode(v)?,
-            });
+            pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
         }
         Ok(Self { pairs })
     }
 
     pub fn from_pairs(pairs: impl IntoIterator<Item = QueryPair<'a>>) -> Self {
-        Self {
-            pairs: pairs.into_iter().collect(),
-        }
+        Self { pairs: pairs.into_iter().collect() }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &QueryPair<'a>> {
@@ -70,13 +65,7 @@ impl<'a> Query<'a> {
     pub fn canonical(&self, keep: impl Fn(&[u8]) -> bool) -> String {
         // Encode every kept pair once into one buffer, order the (key, value) ranges, then
         // copy them out: a fixed handful of allocations whatever the number of pairs.
-        let mut buf = Vec::with_capacity(
-            self.pairs
-                .iter()
-                .map(|p| p.key.len() + p.value.len())
-                .sum::<usize>()
-                * 2,
-        );
+        let mut buf = Vec::with_capacity(self.pairs.iter().map(|p| p.key.len() + p.value.len()).sum::<usize>() * 2);
         let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(self.pairs.len());
         for p in self.pairs.iter().filter(|p| keep(&p.key)) {
             let start = buf.len();

@@ -9,8 +9,7 @@ use http::{HeaderMap, HeaderValue};
 use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
 use super::key::{KeyedMac, SigningKeyCache, derive_signing_key, sign_hex};
 use super::presigned::{
-    X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_SECURITY_TOKEN,
-    X_AMZ_SIGNED_HEADERS,
+    X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNED_HEADERS,
 };
 use super::query::{Query, QueryPair};
 use crate::secret::SecretKey;
@@ -33,13 +32,8 @@ impl Signer<'_> {
     }
 
     fn key(&self, date: &str, cache: &SigningKeyCache) -> KeyedMac {
-        let id = format!(
-            "{}/{date}/{}/{}",
-            self.access_key_id, self.region, self.service
-        );
-        cache.get_or_derive(&id, || {
-            derive_signing_key(self.secret.expose(), date, self.region, self.service)
-        })
+        let id = format!("{}/{date}/{}/{}", self.access_key_id, self.region, self.service);
+        cache.get_or_derive(&id, || derive_signing_key(self.secret.expose(), date, self.region, self.service))
     }
 
     /// A presigned URL. `path` is already encoded (`/bucket/key` with the key URI-encoded);
@@ -70,22 +64,17 @@ impl Signer<'_> {
         if let Some(token) = session_token {
             pairs.push((X_AMZ_SECURITY_TOKEN, token));
         }
-        let query = Query::from_pairs(pairs.iter().map(|(k, v)| QueryPair {
-            key: Cow::Borrowed(k.as_bytes()),
-            value: Cow::Borrowed(v.as_bytes()),
-        }));
+        let query = Query::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| QueryPair { key: Cow::Borrowed(k.as_bytes()), value: Cow::Borrowed(v.as_bytes()) }),
+        );
         let canonical_query = query.canonical(|_| true);
         let mut c = CanonicalRequest::new(method, path, &canonical_query);
         c.header("host", [host.as_bytes()]);
         let canonical = c.finish("host", UNSIGNED_PAYLOAD);
         let sts = string_to_sign(&amz_date, &scope, &canonical);
-        let signature = sign_hex(
-            self.key(
-                amz_date.get(..8).unwrap_or_default(),
-                &SigningKeyCache::disabled(),
-            ),
-            &sts,
-        );
+        let signature = sign_hex(self.key(amz_date.get(..8).unwrap_or_default(), &SigningKeyCache::disabled()), &sts);
         let signature = std::str::from_utf8(&signature).unwrap_or_default();
         format!("{scheme}://{host}{path}?{canonical_query}&X-Amz-Signature={signature}")
     }
@@ -106,18 +95,12 @@ impl Signer<'_> {
         cache: &SigningKeyCache,
     ) {
         let (amz_date, scope) = self.scope(now);
-        headers.insert(
-            "x-amz-content-sha256",
-            HeaderValue::from_static(UNSIGNED_PAYLOAD),
-        );
+        headers.insert("x-amz-content-sha256", HeaderValue::from_static(UNSIGNED_PAYLOAD));
         if let Ok(v) = HeaderValue::from_str(&amz_date) {
             headers.insert("x-amz-date", v);
         }
-        let mut names: Vec<&str> = headers
-            .keys()
-            .map(http::HeaderName::as_str)
-            .filter(|n| n.starts_with("x-amz-"))
-            .collect();
+        let mut names: Vec<&str> =
+            headers.keys().map(http::HeaderName::as_str).filter(|n| n.starts_with("x-amz-")).collect();
         names.push("host");
         names.sort_unstable();
         names.dedup();
@@ -128,10 +111,7 @@ impl Signer<'_> {
             if *name == "host" {
                 c.header(name, [host.as_bytes()]);
             } else {
-                c.header(
-                    name,
-                    headers.get_all(*name).iter().map(HeaderValue::as_bytes),
-                );
+                c.header(name, headers.get_all(*name).iter().map(HeaderValue::as_bytes));
             }
         }
         let canonical = c.finish(&signed_headers, UNSIGNED_PAYLOAD);
@@ -157,27 +137,13 @@ mod tests {
     #[test]
     fn reproduces_the_s3_documentation_presigned_url() {
         let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        let signer = Signer {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE",
-            secret: &secret,
-            region: "us-east-1",
-            service: "s3",
-        };
+        let signer =
+            Signer { access_key_id: "AKIAIOSFODNN7EXAMPLE", secret: &secret, region: "us-east-1", service: "s3" };
         let now = UnixTime::parse_amz("20130524T000000Z").unwrap();
-        let url = signer.presign_url(
-            "GET",
-            "https",
-            "examplebucket.s3.amazonaws.com",
-            "/test.txt",
-            &[],
-            86_400,
-            None,
-            now,
-        );
+        let url =
+            signer.presign_url("GET", "https", "examplebucket.s3.amazonaws.com", "/test.txt", &[], 86_400, None, now);
         assert!(
-            url.ends_with(
-                "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
-            ),
+            url.ends_with("X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"),
             "{url}"
         );
     }
@@ -185,35 +151,15 @@ mod tests {
     #[test]
     fn what_presign_makes_verify_accepts() {
         let secret = SecretKey::new("s3cr3t");
-        let signer = Signer {
-            access_key_id: "AKID",
-            secret: &secret,
-            region: "us-east-1",
-            service: "s3-outposts",
-        };
+        let signer = Signer { access_key_id: "AKID", secret: &secret, region: "us-east-1", service: "s3-outposts" };
         let now = UnixTime(1_700_000_000);
         let path = "/b/a%20b%2Bc/%E1%88%B4";
-        let url = signer.presign_url(
-            "PUT",
-            "http",
-            "h:8080",
-            path,
-            &[("x-id", "PutObject")],
-            60,
-            Some("tok/+="),
-            now,
-        );
+        let url = signer.presign_url("PUT", "http", "h:8080", path, &[("x-id", "PutObject")], 60, Some("tok/+="), now);
         let raw_query = url.split_once('?').unwrap().1;
         let q = Query::parse(raw_query).unwrap();
         let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
         let h = HeaderMap::new();
-        let req = SignedRequest {
-            method: "PUT",
-            raw_path: path,
-            query: &q,
-            headers: &h,
-            host: "h:8080",
-        };
+        let req = SignedRequest { method: "PUT", raw_path: path, query: &q, headers: &h, host: "h:8080" };
         verify(&req, &auth, &secret, now, 0, &SigningKeyCache::default()).unwrap();
         assert_eq!(auth.security_token.as_deref(), Some("tok/+="));
     }

@@ -55,11 +55,7 @@ pub fn verify(
         derive_signing_key(secret.expose(), auth.date(), auth.region(), auth.service())
     });
     let expected = sign_hex(key, &sts);
-    if ct_eq(&expected, auth.signature.as_bytes()) {
-        Ok(())
-    } else {
-        Err(mismatch(req, auth, &sts))
-    }
+    if ct_eq(&expected, auth.signature.as_bytes()) { Ok(()) } else { Err(mismatch(req, auth, &sts)) }
 }
 
 /// `host` must be signed; every signed header must be there; no `x-amz-*` header may ride
@@ -72,10 +68,7 @@ fn check_signed_headers(req: &SignedRequest<'_>, signed_headers: &str) -> Result
     let mut unsigned = String::new();
     for name in req.headers.keys() {
         let name = name.as_str();
-        if name.starts_with("x-amz-")
-            && !MAY_GO_UNSIGNED.contains(&name)
-            && !signed().any(|h| h == name)
-        {
+        if name.starts_with("x-amz-") && !MAY_GO_UNSIGNED.contains(&name) && !signed().any(|h| h == name) {
             if !unsigned.is_empty() {
                 unsigned.push_str(", ");
             }
@@ -93,23 +86,15 @@ fn canonical_request(req: &SignedRequest<'_>, auth: &PresignedAuth, redact: bool
     let mut query = req.query.canonical(|k| k != X_AMZ_SIGNATURE.as_bytes());
     if redact && let Some(token) = &auth.security_token {
         let encoded = super::encode::uri_encode(token.as_bytes(), false);
-        query = query.replace(
-            &format!("{X_AMZ_SECURITY_TOKEN}={encoded}"),
-            &format!("{X_AMZ_SECURITY_TOKEN}=REDACTED"),
-        );
+        query =
+            query.replace(&format!("{X_AMZ_SECURITY_TOKEN}={encoded}"), &format!("{X_AMZ_SECURITY_TOKEN}=REDACTED"));
     }
     let mut c = CanonicalRequest::new(req.method, req.raw_path, &query);
     for name in auth.signed_headers.split(';') {
         if name == "host" {
             c.header(name, [req.host.as_bytes()]);
         } else {
-            c.header(
-                name,
-                req.headers
-                    .get_all(name)
-                    .iter()
-                    .map(http::HeaderValue::as_bytes),
-            );
+            c.header(name, req.headers.get_all(name).iter().map(http::HeaderValue::as_bytes));
         }
     }
     c.finish(&auth.signed_headers, UNSIGNED_PAYLOAD)
@@ -119,12 +104,7 @@ fn canonical_request(req: &SignedRequest<'_>, auth: &PresignedAuth, redact: bool
 /// The signature the client sent and any session token are left out.
 fn mismatch(req: &SignedRequest<'_>, auth: &PresignedAuth, sts: &str) -> S3Error {
     let echoed = canonical_request(req, auth, true);
-    let spaced_hex = |b: &[u8]| {
-        b.iter()
-            .map(|x| format!("{x:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let spaced_hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
     S3Error::new(
         http::StatusCode::FORBIDDEN,
         "SignatureDoesNotMatch",
@@ -148,44 +128,18 @@ mod tests {
         UnixTime::parse_amz(s).unwrap()
     }
 
-    fn run(
-        path: &str,
-        query: &str,
-        headers: &HeaderMap,
-        host: &str,
-        now: UnixTime,
-    ) -> Result<(), S3Error> {
+    fn run(path: &str, query: &str, headers: &HeaderMap, host: &str, now: UnixTime) -> Result<(), S3Error> {
         let q = Query::parse(query).unwrap();
         let auth = PresignedAuth::parse(&q, "us-east-1")?;
-        let req = SignedRequest {
-            method: "GET",
-            raw_path: path,
-            query: &q,
-            headers,
-            host,
-        };
-        verify(
-            &req,
-            &auth,
-            &SecretKey::new(SECRET),
-            now,
-            900,
-            &SigningKeyCache::default(),
-        )
+        let req = SignedRequest { method: "GET", raw_path: path, query: &q, headers, host };
+        verify(&req, &auth, &SecretKey::new(SECRET), now, 900, &SigningKeyCache::default())
     }
 
     #[test]
     fn example_get_object() {
         // Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters", example.
         let h = HeaderMap::new();
-        run(
-            "/test.txt",
-            DOC_QUERY,
-            &h,
-            "examplebucket.s3.amazonaws.com",
-            at("20130524T120000Z"),
-        )
-        .unwrap();
+        run("/test.txt", DOC_QUERY, &h, "examplebucket.s3.amazonaws.com", at("20130524T120000Z")).unwrap();
     }
 
     #[test]
@@ -218,10 +172,7 @@ mod tests {
         let host = "examplebucket.s3.amazonaws.com";
         run("/test.txt", DOC_QUERY, &h, host, at("20130525T000000Z")).unwrap();
         let e = run("/test.txt", DOC_QUERY, &h, host, at("20130525T000001Z")).unwrap_err();
-        assert_eq!(
-            (e.status.as_u16(), e.code, e.message.as_ref()),
-            (403, "AccessDenied", "Request has expired")
-        );
+        assert_eq!((e.status.as_u16(), e.code, e.message.as_ref()), (403, "AccessDenied", "Request has expired"));
         assert_eq!(e.extra("X-Amz-Expires"), Some("86400"));
         assert_eq!(e.extra("Expires"), Some("2013-05-25T00:00:00Z"));
         assert_eq!(e.extra("ServerTime"), Some("2013-05-25T00:00:01Z"));
@@ -244,39 +195,22 @@ mod tests {
         for (path, query, host) in [
             ("/test.txT", DOC_QUERY, host),
             ("/test%2Etxt", DOC_QUERY, host),
-            (
-                "/test.txt",
-                &format!("{DOC_QUERY}&x-id=GetObject") as &str,
-                host,
-            ),
+            ("/test.txt", &format!("{DOC_QUERY}&x-id=GetObject") as &str, host),
             ("/test.txt", DOC_QUERY, "otherbucket.s3.amazonaws.com"),
         ] {
             let e = run(path, query, &h, host, now).unwrap_err();
             assert_eq!(e.code, "SignatureDoesNotMatch", "{path} {query} {host}");
             assert_eq!(e.extra("AWSAccessKeyId"), Some("AKIAIOSFODNN7EXAMPLE"));
             assert!(e.extra("CanonicalRequest").is_some());
-            assert!(
-                !e.to_xml("r").contains("aeeed9bb"),
-                "the provided signature is never echoed"
-            );
+            assert!(!e.to_xml("r").contains("aeeed9bb"), "the provided signature is never echoed");
         }
     }
 
     #[test]
     fn host_not_signed() {
         let q = DOC_QUERY.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=range");
-        let e = run(
-            "/test.txt",
-            &q,
-            &HeaderMap::new(),
-            "h",
-            at("20130524T120000Z"),
-        )
-        .unwrap_err();
-        assert_eq!(
-            (e.code, e.extra("HeadersNotSigned")),
-            ("AccessDenied", Some("host"))
-        );
+        let e = run("/test.txt", &q, &HeaderMap::new(), "h", at("20130524T120000Z")).unwrap_err();
+        assert_eq!((e.code, e.extra("HeadersNotSigned")), ("AccessDenied", Some("host")));
     }
 
     #[test]
@@ -288,28 +222,15 @@ mod tests {
         h.insert("x-amz-copy-source", "other/key".parse().unwrap());
         h.insert("x-amz-acl", "public-read".parse().unwrap());
         let e = run("/test.txt", DOC_QUERY, &h, host, at("20130524T120000Z")).unwrap_err();
-        assert_eq!(
-            e.message,
-            "There were headers present in the request which were not signed"
-        );
+        assert_eq!(e.message, "There were headers present in the request which were not signed");
         let names = e.extra("HeadersNotSigned").unwrap();
-        assert!(
-            names.contains("x-amz-copy-source") && names.contains("x-amz-acl"),
-            "{names}"
-        );
+        assert!(names.contains("x-amz-copy-source") && names.contains("x-amz-acl"), "{names}");
     }
 
     #[test]
     fn session_token_is_signed_but_never_echoed() {
         let q = format!("{DOC_QUERY}&X-Amz-Security-Token=SECRETTOKEN%2B%2F%3D");
-        let e = run(
-            "/test.txt",
-            &q,
-            &HeaderMap::new(),
-            "h",
-            at("20130524T120000Z"),
-        )
-        .unwrap_err();
+        let e = run("/test.txt", &q, &HeaderMap::new(), "h", at("20130524T120000Z")).unwrap_err();
         let xml = e.to_xml("r");
         assert!(xml.contains("X-Amz-Security-Token=REDACTED"), "{xml}");
         assert!(!xml.contains("SECRETTOKEN"));

@@ -29,7 +29,8 @@ pub const NOBODY_SK: &str = "nobody-secret-key-000000000000000000000";
 pub const AP_HOST_SUFFIX: &str = "s3-outposts.us-east-1.amazonaws.com";
 
 /// Identity policy of the test user: everything on the test bucket and access point.
-pub const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:*","Resource":"*"}]}"#;
+pub const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:*","Resource":"*"}]}"#;
 
 pub fn ap_host() -> String {
     format!("{AP}-{ACCOUNT}.{OUTPOST}.{AP_HOST_SUFFIX}")
@@ -67,11 +68,7 @@ impl Gate {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path();
         std::fs::create_dir_all(p.join("policies")).unwrap();
-        std::fs::write(
-            p.join("policies/user.json"),
-            setup.identity_policy.as_deref().unwrap_or(ALLOW_ALL),
-        )
-        .unwrap();
+        std::fs::write(p.join("policies/user.json"), setup.identity_policy.as_deref().unwrap_or(ALLOW_ALL)).unwrap();
         std::fs::write(
             p.join("policies/nobody.json"),
             r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#,
@@ -144,17 +141,9 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         });
         let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
-            panic!(
-                "gate did not start: {}",
-                std::fs::read_to_string(&stderr_log).unwrap_or_default()
-            );
+            panic!("gate did not start: {}", std::fs::read_to_string(&stderr_log).unwrap_or_default());
         };
-        Self {
-            addr,
-            dir,
-            child,
-            stderr_log,
-        }
+        Self { addr, dir, child, stderr_log }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -166,22 +155,9 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         self.presign_as(AK, SK, method, key, expires, at)
     }
 
-    pub fn presign_as(
-        &self,
-        ak: &str,
-        sk: &str,
-        method: &str,
-        key: &str,
-        expires: u32,
-        at: UnixTime,
-    ) -> String {
+    pub fn presign_as(&self, ak: &str, sk: &str, method: &str, key: &str, expires: u32, at: UnixTime) -> String {
         let secret = SecretKey::new(sk);
-        let signer = Signer {
-            access_key_id: ak,
-            secret: &secret,
-            region: REGION,
-            service: "s3",
-        };
+        let signer = Signer { access_key_id: ak, secret: &secret, region: REGION, service: "s3" };
         let path = format!("/{BUCKET}/{}", uri_encode(key.as_bytes(), true));
         signer.presign_url(method, "http", &self.addr, &path, &[], expires, None, at)
     }
@@ -214,19 +190,13 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the gate did not exit within {limit:?}"
-            );
+            assert!(std::time::Instant::now() < deadline, "the gate did not exit within {limit:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
     pub fn sigterm(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .unwrap();
+        let status = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().unwrap();
         assert!(status.success());
     }
 }
@@ -263,16 +233,8 @@ pub fn aws_cli() -> PathBuf {
 /// Runs `tests/clients/presign.py` (boto3's `generate_presigned_url`) with JSON arguments.
 pub fn boto3_presign(args: &serde_json::Value) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/presign.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(args.to_string())
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "presign.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(python()).arg(script).arg(args.to_string()).output().expect("run python");
+    assert!(out.status.success(), "presign.py failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
