@@ -1,0 +1,419 @@
+//! Checking the raw configuration and building the values the gate runs on. Every
+//! problem is collected with the file and key at fault; see the parent module.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use super::raw::{self, RawConfig};
+use super::{
+    AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, Role, ServerConfig,
+    StoreConfig, User, Vpc,
+};
+use crate::policy::{Policy, PolicyKind};
+use crate::secret::SecretKey;
+
+pub(super) struct Validator {
+    file: String,
+    dir: PathBuf,
+    problems: Vec<String>,
+}
+
+impl Validator {
+    pub(super) fn new(file: String, dir: PathBuf) -> Self {
+        Self { file, dir, problems: Vec::new() }
+    }
+
+    fn problem(&mut self, key: impl fmt::Display, message: impl fmt::Display) {
+        self.problems.push(format!("{}: {key}: {message}", self.file));
+    }
+
+    fn not_yet(&mut self, key: &str, what: &str) {
+        self.problem(key, format!("{what} is not supported by this version of the gate; remove the key"));
+    }
+
+    fn resolve(&self, p: &str) -> PathBuf {
+        self.dir.join(p)
+    }
+
+    fn read_secret(&mut self, key: &str, p: &str) -> Option<SecretKey> {
+        match std::fs::read_to_string(self.resolve(p)) {
+            Ok(s) if !s.trim().is_empty() => Some(SecretKey::new(s.trim_end_matches(['\n', '\r']).to_owned())),
+            Ok(_) => {
+                self.problem(key, format!("{p}: the file is empty"));
+                None
+            }
+            Err(e) => {
+                self.problem(key, format!("{p}: cannot read: {e}"));
+                None
+            }
+        }
+    }
+
+    fn policy(&mut self, key: &str, p: &str, kind: PolicyKind) -> Option<Arc<Policy>> {
+        let text = match std::fs::read_to_string(self.resolve(p)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problem(key, format!("{p}: cannot read: {e}"));
+                return None;
+            }
+        };
+        match Policy::parse(&text, kind, p) {
+            Ok(policy) => Some(Arc::new(policy)),
+            Err(e) => {
+                self.problem(key, format!("{p}: {e}"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn build(mut self, raw: RawConfig, path: &Path) -> Result<Config, ConfigErrors> {
+        let server = self.server(&raw.server);
+        let outpost = self.outpost(raw.outpost);
+        let store = self.store(raw.store, &outpost.region);
+        let arn_base = outpost.arn_base();
+
+        let mut buckets = BTreeMap::new();
+        for (i, b) in raw.buckets.into_iter().enumerate() {
+            let key = format!("buckets[{i}]");
+            if !valid_bucket_name(&b.name) {
+                self.problem(
+                    format!("{key}.name"),
+                    format!("\"{}\" is not a valid bucket name (3-63 of a-z, 0-9, '-', '.')", b.name),
+                );
+            }
+            let policy =
+                b.policy.as_deref().and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
+            let arn = format!("{arn_base}/bucket/{}", b.name);
+            if buckets.insert(b.name.clone(), Arc::new(Bucket { name: b.name.clone(), policy, arn })).is_some() {
+                self.problem(format!("{key}.name"), format!("bucket \"{}\" is listed twice", b.name));
+            }
+        }
+
+        let mut access_points = BTreeMap::new();
+        for (i, ap) in raw.access_points.into_iter().enumerate() {
+            let key = format!("access_points[{i}]");
+            if !valid_access_point_name(&ap.name) {
+                self.problem(
+                    format!("{key}.name"),
+                    format!("\"{}\" is not a valid access point name (3-50 of a-z, 0-9, '-')", ap.name),
+                );
+            }
+            if !buckets.contains_key(&ap.bucket) {
+                self.problem(format!("{key}.bucket"), format!("no bucket \"{}\" in [[buckets]]", ap.bucket));
+            }
+            if ap.vpc_id.is_some() {
+                self.not_yet(&format!("{key}.vpc_id"), "a VPC-bound access point");
+            }
+            let policy =
+                ap.policy.as_deref().and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
+            let arn = format!("{arn_base}/accesspoint/{}", ap.name);
+            let entry = AccessPoint { name: ap.name.clone(), bucket: ap.bucket, policy, arn };
+            if access_points.insert(ap.name.clone(), Arc::new(entry)).is_some() {
+                self.problem(format!("{key}.name"), format!("access point \"{}\" is listed twice", ap.name));
+            }
+        }
+
+        let users = self.users(raw.users);
+        let roles = self.roles(raw.roles);
+        let network = self.network(raw.network);
+        if raw.sts.enabled {
+            self.not_yet("sts.enabled", "the STS endpoint");
+        }
+        if raw.sts.token_key_file.is_empty() {
+            self.problem("sts.token_key_file", "must name a file");
+        }
+        if raw.sts.min_session_secs == 0 {
+            self.problem("sts.min_session_secs", "must be at least 1");
+        }
+        if let Some(admin) = raw.admin {
+            self.not_yet("admin.listen", &format!("the admin listener ({})", admin.listen));
+        }
+        if raw.log.format != "text" {
+            self.not_yet("log.format", &format!("log format \"{}\"", raw.log.format));
+        }
+
+        if self.problems.is_empty() {
+            Ok(Config {
+                source: path.to_path_buf(),
+                server,
+                outpost,
+                store,
+                buckets,
+                access_points,
+                users,
+                roles,
+                network,
+            })
+        } else {
+            Err(ConfigErrors(self.problems))
+        }
+    }
+
+    fn server(&mut self, s: &raw::RawServer) -> ServerConfig {
+        let mut listen = Vec::new();
+        for (i, a) in s.listen.iter().enumerate() {
+            match a.parse::<SocketAddr>() {
+                Ok(addr) => listen.push(addr),
+                Err(_) => self.problem(
+                    format!("server.listen[{i}]"),
+                    format!("\"{a}\" is not an address such as \"127.0.0.1:8080\""),
+                ),
+            }
+        }
+        if s.listen.is_empty() {
+            self.problem("server.listen", "at least one address is needed");
+        }
+        if s.max_clock_skew_secs > 7 * 86_400 {
+            self.problem("server.max_clock_skew_secs", "at most 604800");
+        }
+        let mut endpoint_hosts = Vec::new();
+        for (i, h) in s.endpoint_hosts.iter().enumerate() {
+            if h.is_empty() || h.contains(['/', ':', ' ']) {
+                self.problem(
+                    format!("server.endpoint_hosts[{i}]"),
+                    format!("\"{h}\" must be a bare host name, without scheme or port"),
+                );
+            }
+            endpoint_hosts.push(h.to_ascii_lowercase());
+        }
+        if s.tls_cert.is_some() || s.tls_key.is_some() {
+            self.not_yet("server.tls_cert", "a TLS listener");
+        }
+        match s.proxy_protocol.as_deref() {
+            None | Some("off") => {}
+            Some("required" | "optional") => {
+                self.not_yet("server.proxy_protocol", "the PROXY protocol");
+            }
+            Some(other) => self.problem(
+                "server.proxy_protocol",
+                format!("\"{other}\": expected \"off\", \"required\" or \"optional\""),
+            ),
+        }
+        if s.workers > 1024 {
+            self.problem("server.workers", "at most 1024 (0 means one per core)");
+        }
+        if s.max_connections == 0 {
+            self.problem("server.max_connections", "must be at least 1");
+        }
+        ServerConfig {
+            listen,
+            max_clock_skew_secs: i64::try_from(s.max_clock_skew_secs).unwrap_or(i64::MAX),
+            endpoint_hosts,
+            shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
+            header_read_timeout: Duration::from_secs(s.header_read_timeout_secs.max(1)),
+            max_connections: s.max_connections,
+            workers: match s.workers {
+                0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                n => n,
+            },
+        }
+    }
+
+    fn outpost(&mut self, o: raw::RawOutpost) -> OutpostConfig {
+        if o.region.is_empty() || !o.region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            self.problem("outpost.region", format!("\"{}\" is not a region such as \"us-east-1\"", o.region));
+        }
+        if !is_account(&o.account_id) {
+            self.problem("outpost.account_id", format!("\"{}\" is not a 12-digit account id", o.account_id));
+        }
+        if !o.outpost_id.starts_with("op-") || o.outpost_id.contains(['/', ':', '.']) {
+            self.problem(
+                "outpost.outpost_id",
+                format!("\"{}\" is not an outpost id such as \"op-01ac5d28a6a232904\"", o.outpost_id),
+            );
+        }
+        OutpostConfig { region: o.region, account_id: o.account_id, outpost_id: o.outpost_id.to_ascii_lowercase() }
+    }
+
+    fn store(&mut self, s: raw::RawStore, region: &str) -> StoreConfig {
+        match s.kind.as_str() {
+            "embedded" => StoreConfig::Embedded { data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")) },
+            "s3" => {
+                let endpoint = match s.endpoint.as_deref().map(str::parse::<http::Uri>) {
+                    Some(Ok(u)) if u.scheme_str() == Some("http") && u.authority().is_some() => u,
+                    Some(Ok(u)) if u.scheme_str() == Some("https") => {
+                        self.not_yet("store.endpoint", "an https store endpoint");
+                        u
+                    }
+                    Some(_) => {
+                        self.problem("store.endpoint", "must be a URL such as \"http://10.0.1.20:9000\"");
+                        http::Uri::default()
+                    }
+                    None => {
+                        self.problem("store.endpoint", "needed when kind = \"s3\"");
+                        http::Uri::default()
+                    }
+                };
+                if s.ca_file.is_some() {
+                    self.not_yet("store.ca_file", "a store CA file");
+                }
+                let access_key_id = s.access_key_id.unwrap_or_else(|| {
+                    self.problem("store.access_key_id", "needed when kind = \"s3\"");
+                    String::new()
+                });
+                let secret = match (s.secret_access_key, s.secret_access_key_file) {
+                    (Some(inline), None) => SecretKey::new(inline),
+                    (None, Some(p)) => {
+                        self.read_secret("store.secret_access_key_file", &p).unwrap_or_else(|| SecretKey::new(""))
+                    }
+                    _ => {
+                        self.problem(
+                            "store.secret_access_key",
+                            "give exactly one of secret_access_key and secret_access_key_file",
+                        );
+                        SecretKey::new("")
+                    }
+                };
+                StoreConfig::S3 {
+                    endpoint,
+                    region: s.region.unwrap_or_else(|| region.to_owned()),
+                    access_key_id,
+                    secret,
+                }
+            }
+            other => {
+                self.problem("store.kind", format!("\"{other}\": expected \"embedded\" or \"s3\""));
+                StoreConfig::Embedded { data_dir: PathBuf::new() }
+            }
+        }
+    }
+
+    fn users(&mut self, raw: Vec<raw::RawUser>) -> Vec<Arc<User>> {
+        let mut seen_keys = std::collections::HashSet::new();
+        let mut users = Vec::new();
+        for (i, u) in raw.into_iter().enumerate() {
+            let key = format!("users[{i}]");
+            let Some((account, name)) = parse_iam_arn(&u.arn, "user/") else {
+                self.problem(
+                    format!("{key}.arn"),
+                    format!("\"{}\" is not an IAM user ARN such as \"arn:aws:iam::444455556666:user/alice\"", u.arn),
+                );
+                continue;
+            };
+            let policies = u
+                .policies
+                .iter()
+                .enumerate()
+                .filter_map(|(j, p)| self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity))
+                .collect();
+            let mut access_keys = Vec::new();
+            for (j, k) in u.access_keys.into_iter().enumerate() {
+                let kkey = format!("{key}.access_keys[{j}]");
+                if k.id.len() < 16 || k.id.len() > 128 || !k.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    self.problem(
+                        format!("{kkey}.id"),
+                        format!("\"{}\" is not an access key id (16-128 letters and digits)", k.id),
+                    );
+                }
+                if !seen_keys.insert(k.id.clone()) {
+                    self.problem(format!("{kkey}.id"), format!("access key \"{}\" is used twice", k.id));
+                }
+                let secret = match (k.secret, k.secret_file) {
+                    (Some(s), None) if !s.is_empty() => Some(SecretKey::new(s)),
+                    (None, Some(p)) => self.read_secret(&format!("{kkey}.secret_file"), &p),
+                    _ => {
+                        self.problem(format!("{kkey}.secret"), "give exactly one of secret and secret_file");
+                        None
+                    }
+                };
+                if let Some(secret) = secret {
+                    access_keys.push(AccessKey { id: k.id, secret });
+                }
+            }
+            users.push(Arc::new(User { arn: u.arn.clone(), account, name, policies, access_keys }));
+        }
+        users
+    }
+
+    fn roles(&mut self, raw: Vec<raw::RawRole>) -> Vec<Role> {
+        let mut roles = Vec::new();
+        for (i, r) in raw.into_iter().enumerate() {
+            let key = format!("roles[{i}]");
+            if parse_iam_arn(&r.arn, "role/").is_none() {
+                self.problem(format!("{key}.arn"), format!("\"{}\" is not an IAM role ARN", r.arn));
+            }
+            let policies = r
+                .policies
+                .iter()
+                .enumerate()
+                .filter_map(|(j, p)| self.policy(&format!("{key}.policies[{j}]"), p, PolicyKind::Identity))
+                .collect();
+            let cap = if r.instance_profile { 21_600 } else { 43_200 };
+            if r.max_session_secs < 900 || r.max_session_secs > cap {
+                self.problem(format!("{key}.max_session_secs"), format!("must be 900..={cap}"));
+            }
+            roles.push(Role {
+                arn: r.arn,
+                policies,
+                trusted: r.trusted,
+                max_session_secs: r.max_session_secs,
+                instance_profile: r.instance_profile,
+            });
+        }
+        roles
+    }
+
+    fn network(&mut self, raw: raw::RawNetwork) -> NetworkConfig {
+        let net = |key: String, s: &str, problems: &mut Self| -> Option<IpNet> {
+            s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from)).or_else(|| {
+                problems.problem(key, format!("\"{s}\" is not an address or CIDR"));
+                None
+            })
+        };
+        let trusted_proxies = raw
+            .trusted_proxies
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| net(format!("network.trusted_proxies[{i}]"), s, self))
+            .collect();
+        let vpcs = raw
+            .vpcs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| Vpc {
+                cidrs: v
+                    .cidrs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, s)| net(format!("network.vpcs[{i}].cidrs[{j}]"), s, self))
+                    .collect(),
+                id: v.id,
+                endpoint_id: v.endpoint_id,
+            })
+            .collect();
+        NetworkConfig { trusted_proxies, vpcs }
+    }
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `arn:aws:iam::ACCOUNT:user/[path/]NAME` → (account, name).
+fn parse_iam_arn(arn: &str, kind: &str) -> Option<(String, String)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix(kind)?;
+    let name = path.rsplit('/').next()?;
+    (is_account(account) && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
+}
+
+fn valid_bucket_name(n: &str) -> bool {
+    (3..=63).contains(&n.len())
+        && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && n.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn valid_access_point_name(n: &str) -> bool {
+    (3..=50).contains(&n.len())
+        && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
