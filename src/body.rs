@@ -10,9 +10,13 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
+use crate::pool::Lease;
+
 pub enum GateBody {
     Full(Option<Bytes>),
     Stream(Incoming),
+    /// A store response; its connection goes back to the pool once the body has ended.
+    Pooled(Incoming, Option<Lease>),
 }
 
 impl GateBody {
@@ -22,6 +26,29 @@ impl GateBody {
 
     pub fn full(b: impl Into<Bytes>) -> Self {
         Self::Full(Some(b.into()))
+    }
+
+    /// A store response body holding its connection's lease. An empty body (a HEAD answer,
+    /// a 204) releases at once.
+    pub fn pooled(body: Incoming, lease: Lease) -> Self {
+        if body.is_end_stream() {
+            lease.release();
+            return Self::Stream(body);
+        }
+        Self::Pooled(body, Some(lease))
+    }
+}
+
+impl Drop for GateBody {
+    // hyper may stop polling a body once its Content-Length is written, so the end is also
+    // recognised here; a body dropped before its end closes the connection with the lease.
+    fn drop(&mut self) {
+        if let Self::Pooled(body, lease) = self
+            && body.is_end_stream()
+            && let Some(lease) = lease.take()
+        {
+            lease.release();
+        }
     }
 }
 
@@ -33,13 +60,27 @@ impl Body for GateBody {
         match self.get_mut() {
             Self::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             Self::Stream(s) => Pin::new(s).poll_frame(cx),
+            Self::Pooled(s, lease) => {
+                let frame = Pin::new(s).poll_frame(cx);
+                match &frame {
+                    Poll::Ready(None) => {
+                        if let Some(lease) = lease.take() {
+                            lease.release();
+                        }
+                    }
+                    // An error mid-body: the connection is not reusable.
+                    Poll::Ready(Some(Err(_))) => drop(lease.take()),
+                    _ => {}
+                }
+                frame
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
             Self::Full(b) => b.is_none(),
-            Self::Stream(s) => s.is_end_stream(),
+            Self::Stream(s) | Self::Pooled(s, _) => s.is_end_stream(),
         }
     }
 
@@ -47,7 +88,7 @@ impl Body for GateBody {
         match self {
             Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             Self::Full(None) => SizeHint::with_exact(0),
-            Self::Stream(s) => s.size_hint(),
+            Self::Stream(s) | Self::Pooled(s, _) => s.size_hint(),
         }
     }
 }

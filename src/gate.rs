@@ -152,7 +152,7 @@ impl Gate {
         }
 
         match self.upstream.forward(parts, body, &asked, &query, now).await {
-            Ok(resp) => Ok(resp.map(GateBody::Stream)),
+            Ok(resp) => Ok(resp),
             Err(StoreError::Unreachable(why)) => {
                 tracing::warn!("store unreachable: {why}");
                 Err(S3Error::service_unavailable())

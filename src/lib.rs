@@ -15,6 +15,7 @@
 //! - [`authorize`]: identity, bucket and access point policies combined as S3 does.
 //! - [`policy`]: the IAM policy grammar, compiled once, evaluated without allocating.
 //! - [`upstream`]: re-signing toward the store and streaming both ways.
+//! - [`pool`]: each worker's warm HTTP/1.1 connections to the store.
 //! - [`store`]: the embedded s3s-fs store.
 //! - [`body`]: the body type on the hot path.
 //!
@@ -31,6 +32,7 @@ pub mod credentials;
 pub mod gate;
 pub mod logbuf;
 pub mod policy;
+pub mod pool;
 pub mod s3err;
 pub mod secret;
 pub mod server;

@@ -1,22 +1,20 @@
 //! Forwarding to the store: the request re-addressed path style, stripped of the client's
 //! authentication and hop-by-hop headers, re-signed with the store's own credentials
 //! (header SigV4, `UNSIGNED-PAYLOAD`), its body streamed as it arrives; the store's answer
-//! streamed back unchanged.
+//! streamed back unchanged, over this worker's own connections (`pool`).
 //!
 //! The store's credentials never leave this module: they sign, and only the signature goes
 //! on the wire to the store. Nothing here retries: a PUT body cannot be replayed.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Request, Response, Uri};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use crate::body::GateBody;
 use crate::classify::Asked;
+use crate::pool::StorePool;
 use crate::secret::SecretKey;
 use crate::sigv4::encode::uri_encode_into;
 use crate::sigv4::presigned::AUTH_PARAMS;
@@ -41,7 +39,7 @@ pub enum StoreError {
 }
 
 pub struct Upstream {
-    client: Client<HttpConnector, GateBody>,
+    pool: Arc<StorePool>,
     target: StoreTarget,
     /// `host[:port]` of the store, as signed.
     host: String,
@@ -68,16 +66,10 @@ const DROPPED: [&str; 14] = [
 
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        connector.set_keepalive(Some(Duration::from_mins(1)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(256)
-            .build(connector);
         let host = target.endpoint.authority().map(ToString::to_string).unwrap_or_default();
-        Self { client, target, host, keys: SigningKeyCache::default() }
+        let port = target.endpoint.port_u16().unwrap_or(80);
+        let addr = format!("{}:{port}", target.endpoint.host().unwrap_or_default());
+        Self { pool: StorePool::new(addr), target, host, keys: SigningKeyCache::default() }
     }
 
     pub async fn forward(
@@ -87,7 +79,7 @@ impl Upstream {
         asked: &Asked,
         query: &Query<'_>,
         now: UnixTime,
-    ) -> Result<Response<Incoming>, StoreError> {
+    ) -> Result<Response<GateBody>, StoreError> {
         let mut path = String::with_capacity(64);
         path.push('/');
         uri_encode_into(&mut path, asked.bucket.name.as_bytes(), false);
@@ -96,13 +88,8 @@ impl Upstream {
             uri_encode_into(&mut path, key.as_bytes(), true);
         }
         let canonical_query = query.canonical(|k| !AUTH_PARAMS.iter().any(|a| a.as_bytes() == k));
-        let scheme = self.target.endpoint.scheme_str().unwrap_or("http");
-        let uri = if canonical_query.is_empty() {
-            format!("{scheme}://{}{path}", self.host)
-        } else {
-            format!("{scheme}://{}{path}?{canonical_query}", self.host)
-        };
-        let uri: Uri = uri.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let origin = if canonical_query.is_empty() { path.clone() } else { format!("{path}?{canonical_query}") };
+        let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let mut headers = forwardable(parts.headers);
         let signer = Signer {
@@ -112,13 +99,18 @@ impl Upstream {
             service: "s3",
         };
         signer.sign_headers(parts.method.as_str(), &path, &canonical_query, &self.host, &mut headers, now, &self.keys);
+        if let Ok(host) = http::HeaderValue::from_str(&self.host) {
+            headers.insert(header::HOST, host);
+        }
 
-        let mut req = Request::builder().method(parts.method).uri(uri).version(http::Version::HTTP_11);
+        // HTTP/1 connections take the path (origin form) on the request line; the store's
+        // authority is in the Host header, which the signature covers.
+        let mut req = Request::builder().method(parts.method).uri(origin).version(http::Version::HTTP_11);
         if let Some(h) = req.headers_mut() {
             *h = headers;
         }
         let req = req.body(GateBody::Stream(body)).map_err(|e| StoreError::Build(e.to_string()))?;
-        let mut resp = self.client.request(req).await.map_err(|e| StoreError::Unreachable(error_chain(&e)))?;
+        let mut resp = self.pool.send(req).await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
         strip_hop_by_hop(resp.headers_mut());
         Ok(resp)
     }
@@ -148,15 +140,4 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in &DROPPED[..9] {
         headers.remove(*name);
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
 }
