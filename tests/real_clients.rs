@@ -145,11 +145,15 @@ async fn aws_cli_presign() {
         .env("AWS_SECRET_ACCESS_KEY", SK)
         .output()
         .unwrap();
-    let v2 = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    if v2.contains("AWSAccessKeyId=") {
-        let r = http().get(&v2).send().await.unwrap();
+    let default_url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let r = http().get(&default_url).send().await.unwrap();
+    if default_url.contains("AWSAccessKeyId=") {
         assert_eq!(r.status(), 400);
         assert!(r.text().await.unwrap().contains("Please use AWS4-HMAC-SHA256"));
+    } else {
+        // A CLI whose default became SigV4: its URL must simply work.
+        assert!(default_url.contains("X-Amz-Signature="), "{default_url}");
+        assert_eq!(r.status(), 200);
     }
 }
 
