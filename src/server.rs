@@ -76,18 +76,18 @@ pub fn run_until(
     let gate = Gate::new(config, store);
     let permits = Arc::new(Semaphore::new(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let settings = Arc::new(ConnSettings { header_read_timeout: config.server.header_read_timeout });
+    let header_read_timeout = config.server.header_read_timeout;
     let grace = config.server.shutdown_grace;
 
     let mut threads = Vec::with_capacity(workers);
     for (i, worker_listeners) in listeners.into_iter().enumerate() {
         let gate = gate.for_worker();
-        let (permits, stop, settings) = (Arc::clone(&permits), stop_rx.clone(), Arc::clone(&settings));
+        let (permits, stop) = (Arc::clone(&permits), stop_rx.clone());
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
         let thread = std::thread::Builder::new()
             .name(format!("outpost-gate-{i}"))
             .spawn(move || {
-                rt.block_on(worker(worker_listeners, gate, permits, stop, settings, grace));
+                rt.block_on(worker(worker_listeners, gate, permits, stop, header_read_timeout, grace));
             })
             .map_err(ServeError::Runtime)?;
         threads.push(thread);
@@ -103,11 +103,6 @@ pub fn run_until(
         let _ = t.join();
     }
     Ok(())
-}
-
-/// What every connection is served with.
-struct ConnSettings {
-    header_read_timeout: std::time::Duration,
 }
 
 /// One listening socket per worker per address, all sharing the port (`SO_REUSEPORT`). A
@@ -149,7 +144,7 @@ async fn worker(
     gate: Gate,
     permits: Arc<Semaphore>,
     stop: watch::Receiver<bool>,
-    settings: Arc<ConnSettings>,
+    header_read_timeout: std::time::Duration,
     grace: std::time::Duration,
 ) {
     let gate = Arc::new(gate);
@@ -162,7 +157,7 @@ async fn worker(
         }
     });
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(settings.header_read_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
     let builder = Arc::new(builder);
     let graceful = Arc::new(GracefulShutdown::new());
 

@@ -46,8 +46,9 @@ pub struct Upstream {
     keys: SigningKeyCache,
 }
 
-/// Headers that describe one hop, or the client's own authentication: never forwarded.
-const DROPPED: [&str; 14] = [
+/// Headers that describe one hop (RFC 9110 §7.6.1 and the usual proxy extras): stripped in
+/// both directions.
+const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-authenticate",
@@ -57,12 +58,11 @@ const DROPPED: [&str; 14] = [
     "trailer",
     "transfer-encoding",
     "upgrade",
-    "host",
-    "authorization",
-    "expect",
-    "x-amz-date",
-    "x-amz-security-token",
 ];
+
+/// The client's own addressing, authentication and expectations: replaced or handled by the
+/// gate, never forwarded to the store.
+const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date", "x-amz-security-token"];
 
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
@@ -120,7 +120,7 @@ impl Upstream {
 /// and its authentication.
 fn forwardable(mut headers: HeaderMap) -> HeaderMap {
     strip_hop_by_hop(&mut headers);
-    for name in DROPPED {
+    for name in CLIENT_ONLY {
         headers.remove(name);
     }
     headers
@@ -137,7 +137,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in &DROPPED[..9] {
-        headers.remove(*name);
+    for name in HOP_BY_HOP {
+        headers.remove(name);
     }
 }

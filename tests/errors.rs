@@ -211,6 +211,8 @@ async fn no_such_bucket_or_access_point() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<Code>NoSuchBucket</Code>") && body.contains("<BucketName>nope</BucketName>"), "{body}");
 }
 
 #[tokio::test]
