@@ -1,12 +1,15 @@
-//! Authorization of one request against identity and bucket policies of 10, 100 and 1,000
-//! statements. The matching statement is the last one, so every statement is looked at.
+//! Authorization of one presigned GET against an identity policy and a bucket policy of
+//! 10, 100 and 1,000 statements each. Every statement matches the action and resource and
+//! carries three conditions of the kinds owners write (source network, signature age, auth
+//! type); all but the last fail on their third condition, so every condition of every
+//! statement is evaluated: the worst case. The last statement's resource uses a variable.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use outpost_gate::authorize::{Subject, Target, authorize};
-use outpost_gate::policy::{Policy, PolicyKind};
+use outpost_gate::policy::{AuthFacts, Facts, Policy, PolicyKind};
 
 const ARN: &str = "arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-01ac5d28a6a232904";
 
@@ -16,10 +19,16 @@ fn policy(n: usize, kind: PolicyKind) -> Policy {
     } else {
         ""
     };
+    let conditions = |auth_type: &str| {
+        format!(
+            r#""Condition":{{"IpAddress":{{"aws:SourceIp":["10.0.0.0/8","192.0.2.0/24"]}},"NumericLessThan":{{"s3-outposts:signatureAge":600000}},"StringEquals":{{"s3-outposts:authType":"{auth_type}"}}}}"#
+        )
+    };
     let mut statements: Vec<String> = (0..n - 1)
         .map(|i| {
             format!(
-                r#"{{"Sid":"S{i}",{principal}"Effect":"Allow","Action":["s3-outposts:Get*","s3-outposts:PutObject"],"Resource":"{ARN}/bucket/bucket-{i}/object/prefix-{i}/*"}}"#
+                r#"{{"Sid":"S{i}",{principal}"Effect":"Allow","Action":["s3-outposts:Get*","s3-outposts:PutObject"],"Resource":"{ARN}/bucket/example-outpost-bucket/object/*",{}}}"#,
+                conditions("REST-HEADER")
             )
         })
         .collect();
@@ -29,7 +38,8 @@ fn policy(n: usize, kind: PolicyKind) -> Policy {
         ""
     };
     statements.push(format!(
-        r#"{{"Sid":"Last",{last_principal}"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"{ARN}/bucket/example-outpost-bucket/object/reports/*"}}"#
+        r#"{{"Sid":"Last",{last_principal}"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"{ARN}/bucket/example-outpost-bucket/object/${{aws:username}}/*",{}}}"#,
+        conditions("REST-QUERY-STRING")
     ));
     let json = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
     Policy::parse(&json, kind, "bench.json").unwrap()
@@ -37,15 +47,26 @@ fn policy(n: usize, kind: PolicyKind) -> Policy {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("authorize");
-    let resource = format!("{ARN}/bucket/example-outpost-bucket/object/reports/2026/summary.pdf");
+    let resource = format!("{ARN}/bucket/example-outpost-bucket/object/alice/2026/summary.pdf");
+    let facts = Facts {
+        principal_arn: "arn:aws:iam::111122223333:user/alice",
+        principal_account: "111122223333",
+        principal_type: "User",
+        username: Some("alice"),
+        now_ms: 1_795_000_000_000,
+        source_ip: Some("10.1.2.3".parse().unwrap()),
+        auth: Some(AuthFacts {
+            auth_type: "REST-QUERY-STRING",
+            signature_version: "AWS4-HMAC-SHA256",
+            signature_age_ms: Some(12_000),
+            content_sha256: "UNSIGNED-PAYLOAD",
+        }),
+        ..Facts::default()
+    };
     for n in [10, 100, 1000] {
         let identity = vec![Arc::new(policy(n, PolicyKind::Identity))];
         let bucket = policy(n, PolicyKind::Resource);
-        let subject = Subject {
-            principal_arn: "arn:aws:iam::111122223333:user/alice",
-            account: "111122223333",
-            identity_policies: &identity,
-        };
+        let subject = Subject { facts: &facts, identity_policies: &identity };
         let target = Target {
             owner_account: "111122223333",
             action_lower: "s3-outposts:getobject",

@@ -12,12 +12,11 @@
 //!
 //! Pure: compiled policies and request facts in, a `Decision` out.
 
-use crate::policy::{Policy, PolicyVerdict, PrincipalMatch, RequestContext};
+use crate::policy::{Facts, Observer, Policy, PolicyVerdict, PrincipalMatch, RequestContext};
 
-/// Who is asking, with the policies attached to them.
+/// Who is asking (the principal is in the request's facts), with their identity policies.
 pub struct Subject<'a> {
-    pub principal_arn: &'a str,
-    pub account: &'a str,
+    pub facts: &'a Facts<'a>,
     pub identity_policies: &'a [std::sync::Arc<Policy>],
 }
 
@@ -80,18 +79,29 @@ impl std::fmt::Display for Reason<'_> {
     }
 }
 
+/// Sees which policies are read, in order, besides their statements (for traces).
+pub trait PolicyObserver: Observer {
+    fn policy(&mut self, _kind: &'static str, _policy: &Policy) {}
+}
+
+impl PolicyObserver for () {}
+
 pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a> {
-    let ctx = |resource| RequestContext {
-        principal_arn: subject.principal_arn,
-        principal_account: subject.account,
-        action_lower: target.action_lower,
-        resource,
-    };
+    authorize_observed(subject, target, &mut ())
+}
+
+pub fn authorize_observed<'a>(
+    subject: &Subject<'a>,
+    target: &Target<'a>,
+    observer: &mut impl PolicyObserver,
+) -> Decision<'a> {
+    let ctx = |resource| RequestContext { action_lower: target.action_lower, resource, facts: subject.facts };
     let deny = |r| Decision { allowed: false, reason: Reason::ExplicitDeny(r) };
 
     let mut identity_allow: Option<PolicyRef<'a>> = None;
     for policy in subject.identity_policies {
-        let v = policy.evaluate(&ctx(target.resource));
+        observer.policy("identity", policy);
+        let v = policy.evaluate_observed(&ctx(target.resource), observer);
         if let Some(statement) = v.deny {
             return deny(PolicyRef { kind: "identity", policy, statement });
         }
@@ -102,10 +112,11 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
         }
     }
     // Resource policies: the bucket's (it sees the bucket ARN), then the access point's.
-    let evaluate = |policy: Option<&'a Policy>, resource, kind| match policy {
+    let mut evaluate = |policy: Option<&'a Policy>, resource, kind| match policy {
         None => Ok(None),
         Some(policy) => {
-            let v = policy.evaluate(&ctx(resource));
+            observer.policy(kind, policy);
+            let v = policy.evaluate_observed(&ctx(resource), observer);
             match v.deny {
                 Some(statement) => Err(deny(PolicyRef { kind, policy, statement })),
                 None => Ok(Some((policy, v))),
@@ -121,7 +132,7 @@ pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a>
         Err(d) => return d,
     };
 
-    let same_account = subject.account == target.owner_account;
+    let same_account = subject.facts.principal_account == target.owner_account;
     // A resource policy's allow, as it counts for this caller.
     let grants = |entry: Option<(&'a Policy, PolicyVerdict)>, kind| -> Option<PolicyRef<'a>> {
         let (policy, v) = entry?;

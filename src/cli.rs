@@ -1,4 +1,5 @@
-//! The command line (INTERFACE.md "Command line"): `serve`, `check-config`, `presign`.
+//! The command line (INTERFACE.md "Command line"): `serve`, `check-config`, `presign`,
+//! `explain`.
 //! `main` only calls `run`; each command is a small function over the library.
 
 use std::io::Write as _;
@@ -34,6 +35,29 @@ enum Command {
     },
     /// Print a presigned URL made with a configured key.
     Presign(PresignArgs),
+    /// Authenticate and authorize a URL as `serve` would, and print why it is allowed or
+    /// denied; exit 0 when allowed, 1 when denied.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    method: String,
+    /// The full URL, as the client would send it (presigned query included).
+    #[arg(long)]
+    url: String,
+    /// The client's address as the gate would see it.
+    #[arg(long, default_value = "127.0.0.1")]
+    source_ip: std::net::IpAddr,
+    /// When the request arrives (RFC 3339); defaults to now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Extra request headers, `Name: value` (repeatable), for URLs that sign headers.
+    #[arg(long = "header")]
+    headers: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -83,6 +107,7 @@ pub fn run() -> ExitCode {
         Command::Serve { config } => serve(config),
         Command::CheckConfig { config } => check_config(config),
         Command::Presign(args) => presign(&args),
+        Command::Explain(args) => explain(&args),
     }
 }
 
@@ -99,6 +124,9 @@ fn load(flag: Option<PathBuf>) -> Result<Config, ExitCode> {
 fn check_config(flag: Option<PathBuf>) -> ExitCode {
     match load(flag) {
         Ok(c) => {
+            for w in c.warnings() {
+                eprintln!("warning: {w}");
+            }
             println!("{}", c.summary());
             ExitCode::SUCCESS
         }
@@ -112,6 +140,9 @@ fn serve(flag: Option<PathBuf>) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    for w in config.warnings() {
+        tracing::warn!("{w}");
+    }
     let result = crate::server::run(&config, |addr| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on http://{addr}");
@@ -172,6 +203,43 @@ fn presign(args: &PresignArgs) -> ExitCode {
     );
     println!("{url}");
     ExitCode::SUCCESS
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let config = match load(args.config.clone()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let now_ms = match &args.at {
+        None => crate::time::now_ms(),
+        Some(at) => {
+            let Some(ms) = crate::time::parse_iso8601_ms(at) else {
+                eprintln!("--at: \"{at}\" is not an RFC 3339 time such as 2026-11-22T10:00:00Z");
+                return ExitCode::from(EXIT_CONFIG);
+            };
+            ms
+        }
+    };
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            eprintln!("--header: \"{h}\" is not \"Name: value\"");
+            return ExitCode::from(EXIT_CONFIG);
+        };
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let decider = crate::decide::Decider::new(&config);
+    let arrival = crate::decide::Arrival { source_ip: args.source_ip.to_canonical(), now_ms, secure: false };
+    match crate::explain::explain_url(&decider, &args.method, &args.url, &headers, &arrival) {
+        Ok(explained) => {
+            println!("{}", explained.text);
+            if explained.allowed { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
 }
 
 /// Logs go to stderr (buffered per worker, see `logbuf`); stdout carries only what

@@ -11,15 +11,13 @@ use std::time::Instant;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
-use crate::authorize::{Decision, Subject, Target, ViaAccessPoint, authorize};
 use crate::body::GateBody;
-use crate::classify::{Asked, Catalog};
-use crate::config::{Config, User};
-use crate::credentials::Credentials;
+use crate::config::Config;
+use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
+use crate::explain::{Recorder, render};
 use crate::s3err::S3Error;
-use crate::sigv4::presigned::is_presigned;
-use crate::sigv4::{PresignedAuth, Query, SignedRequest, verify};
-use crate::time::UnixTime;
+use crate::sigv4::Query;
+use crate::time::now_ms;
 use crate::upstream::{StoreError, StoreTarget, Upstream};
 
 /// Answered on every listener without authentication.
@@ -32,14 +30,6 @@ pub struct ConnInfo {
     pub local: SocketAddr,
 }
 
-/// Who signed the request, established once at arrival.
-pub struct Authenticated {
-    pub user: Arc<User>,
-    pub access_key_id: String,
-    pub signed_at: UnixTime,
-    pub expires_at: UnixTime,
-}
-
 /// One worker's gate: the shared, read-only state and this worker's own store client
 /// (each worker thread keeps its own connection pool, so a request and the store
 /// connection it uses are driven by the same thread).
@@ -48,11 +38,9 @@ pub struct Gate {
     upstream: Upstream,
 }
 
-/// What every worker reads: buckets, access points, keys (with the signing-key cache).
+/// What every worker reads.
 struct Shared {
-    catalog: Catalog,
-    credentials: Credentials,
-    max_skew_secs: i64,
+    decider: Decider,
     store: StoreTarget,
 }
 
@@ -67,17 +55,7 @@ struct Trace {
 
 impl Gate {
     pub fn new(config: &Config, store: StoreTarget) -> Self {
-        let shared = Shared {
-            catalog: Catalog {
-                outpost: config.outpost.clone(),
-                endpoint_hosts: config.server.endpoint_hosts.clone(),
-                buckets: config.buckets.clone(),
-                access_points: config.access_points.clone(),
-            },
-            credentials: Credentials::new(&config.users),
-            max_skew_secs: config.server.max_clock_skew_secs,
-            store,
-        };
+        let shared = Shared { decider: Decider::new(config), store };
         let upstream = Upstream::new(shared.store.clone());
         Self { shared: Arc::new(shared), upstream }
     }
@@ -89,14 +67,14 @@ impl Gate {
     }
 
     pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<GateBody> {
-        let now = UnixTime::now();
+        let arrival = Arrival { source_ip: conn.peer.ip().to_canonical(), now_ms: now_ms(), secure: false };
         let started = Instant::now();
         let request_id = format!("{:016X}", rand::random::<u64>());
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let mut trace = Trace::default();
 
-        let mut resp = match self.serve(req, now, &mut trace).await {
+        let mut resp = match self.serve(req, &arrival, &request_id, &mut trace).await {
             Ok(resp) => resp,
             Err(e) => error_response(&e, &request_id, &method),
         };
@@ -124,34 +102,51 @@ impl Gate {
     async fn serve(
         &self,
         req: Request<Incoming>,
-        now: UnixTime,
+        arrival: &Arrival,
+        request_id: &str,
         trace: &mut Trace,
     ) -> Result<Response<GateBody>, S3Error> {
         if req.uri().path() == HEALTH_PATH && matches!(*req.method(), Method::GET | Method::HEAD) {
             return Ok(Response::new(GateBody::full("ok\n")));
         }
+        let decider = &self.shared.decider;
         let (parts, body) = req.into_parts();
         // Owned copies (a refcount and a short string) so `parts` can move on to the store.
         let uri = parts.uri.clone();
         let host = host_of(&parts)?.to_owned();
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
-        let asked = self.shared.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
+        let asked = decider.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
         trace.action = Some(asked.action.name());
 
         // The key id names who claims to sign, even when the claim fails (never the secret).
         trace.access_key_id = claimed_access_key(&query);
-        let caller = self.authenticate(&parts, &host, &query, now)?;
+        let caller = decider.authenticate(&parts, &host, &query, arrival.now())?;
         trace.principal = Some(caller.user.arn.clone());
 
-        let decision = self.authorize(&caller, &asked);
+        let tags = request_tags(&parts.headers);
+        let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
+        let decision = decider.authorize(&facts, &caller, &asked, &mut ());
         trace.decision = Some(if decision.allowed { "allow" } else { "deny" });
         if !decision.allowed {
-            tracing::debug!(principal = %caller.user.arn, action = asked.action.name(), resource = %asked.resource, "denied: {}", decision.reason);
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                // Re-run with a recorder: the trace costs nothing unless someone reads it.
+                let mut recorder = Recorder::new(&facts);
+                let decision = decider.authorize(&facts, &caller, &asked, &mut recorder);
+                tracing::debug!(
+                    request_id,
+                    principal = %caller.user.arn,
+                    action = asked.action.name(),
+                    resource = %asked.resource,
+                    "denied:\n{}",
+                    render(&recorder, &decision)
+                );
+            }
             return Err(S3Error::access_denied());
         }
+        drop(facts);
 
-        match self.upstream.forward(parts, body, &asked, &query, now).await {
+        match self.upstream.forward(parts, body, &asked, &query, arrival.now()).await {
             Ok(resp) => Ok(resp),
             Err(StoreError::Unreachable(why)) => {
                 tracing::warn!("store unreachable: {why}");
@@ -163,100 +158,6 @@ impl Gate {
             }
         }
     }
-
-    /// Presigned SigV4 only, for now: anything else is an anonymous request, and the gate
-    /// serves no anonymous requests.
-    pub fn authenticate(
-        &self,
-        parts: &http::request::Parts,
-        host: &str,
-        query: &Query<'_>,
-        now: UnixTime,
-    ) -> Result<Authenticated, S3Error> {
-        if !is_presigned(query) {
-            // SigV2 query authentication, as `aws s3 presign` makes it by default in CLI v1.
-            if query.has("AWSAccessKeyId") && query.has("Signature") {
-                return Err(S3Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidRequest",
-                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-                ));
-            }
-            return Err(S3Error::access_denied());
-        }
-        let auth = PresignedAuth::parse(query, &self.shared.catalog.outpost.region)?;
-        let entry = self
-            .shared
-            .credentials
-            .lookup(&auth.access_key_id)
-            .ok_or_else(|| S3Error::invalid_access_key_id(&auth.access_key_id))?;
-        // Every configured key is a permanent user key: a session token cannot belong to it.
-        if auth.security_token.is_some() {
-            return Err(S3Error::invalid_token());
-        }
-        let signed = SignedRequest {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            query,
-            headers: &parts.headers,
-            host,
-        };
-        verify(&signed, &auth, &entry.secret, now, self.shared.max_skew_secs, &self.shared.credentials.signing_keys)?;
-        Ok(Authenticated {
-            user: Arc::clone(&entry.user),
-            expires_at: auth.expires_at(),
-            signed_at: auth.signed_at,
-            access_key_id: auth.access_key_id,
-        })
-    }
-
-    /// The request and, for a copy, its source must both be allowed.
-    pub fn authorize<'a>(&'a self, caller: &'a Authenticated, asked: &'a Asked) -> Decision<'a> {
-        let subject = Subject {
-            principal_arn: &caller.user.arn,
-            account: &caller.user.account,
-            identity_policies: &caller.user.policies,
-        };
-        let mut decision = self.authorize_one(&subject, asked);
-        if decision.allowed
-            && let Some(src) = &asked.copy_source
-        {
-            decision = self.authorize_one(&subject, src);
-        }
-        decision
-    }
-
-    fn authorize_one<'a>(&'a self, subject: &Subject<'a>, asked: &'a Asked) -> Decision<'a> {
-        let target = Target {
-            owner_account: &self.shared.catalog.outpost.account_id,
-            action_lower: asked.action.name_lower(),
-            resource: &asked.resource,
-            bucket_resource: &asked.bucket_resource,
-            bucket_policy: asked.bucket.policy.as_deref(),
-            access_point: asked.access_point.as_ref().map(|ap| ViaAccessPoint { policy: ap.policy.as_deref() }),
-        };
-        authorize(subject, &target)
-    }
-}
-
-/// The access key id of `X-Amz-Credential`, if it looks like one (for the log line).
-fn claimed_access_key(query: &Query<'_>) -> Option<String> {
-    let credential = query.get(crate::sigv4::presigned::X_AMZ_CREDENTIAL)?;
-    let id = credential.split(|&b| b == b'/').next()?;
-    (!id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_alphanumeric))
-        .then(|| String::from_utf8_lossy(id).into_owned())
-}
-
-/// The Host header, or HTTP/2's `:authority`.
-fn host_of(parts: &http::request::Parts) -> Result<&str, S3Error> {
-    if let Some(h) = parts.headers.get(header::HOST) {
-        return h.to_str().map_err(|_| S3Error::invalid_argument("The Host header is not valid"));
-    }
-    parts
-        .uri
-        .authority()
-        .map(http::uri::Authority::as_str)
-        .ok_or_else(|| S3Error::invalid_argument("A Host header is required"))
 }
 
 /// The only place an `S3Error` becomes a response. HEAD answers carry no body, as S3's.

@@ -11,9 +11,13 @@
 //! - [`classify`]: addressing (path, virtual host, Outposts access points), the action, the
 //!   resource ARN.
 //! - [`sigv4`]: presigned SigV4 parsing, canonicalization, verification (pure) and signing.
+//! - [`decide`]: classify → authenticate → the facts policies read → authorize, with no
+//!   store in sight (shared by `serve` and `explain`).
 //! - [`credentials`]: access keys → principals, with the signing-key cache.
 //! - [`authorize`]: identity, bucket and access point policies combined as S3 does.
-//! - [`policy`]: the IAM policy grammar, compiled once, evaluated without allocating.
+//! - [`policy`]: the IAM policy grammar and every condition operator, compiled once,
+//!   evaluated without allocating.
+//! - [`explain`]: a decision's trace in words, for `explain` and the debug log.
 //! - [`upstream`]: re-signing toward the store and streaming both ways.
 //! - [`pool`]: each worker's warm HTTP/1.1 connections to the store.
 //! - [`store`]: the embedded s3s-fs store.
@@ -29,6 +33,8 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod decide;
+pub mod explain;
 pub mod gate;
 pub mod logbuf;
 pub mod policy;

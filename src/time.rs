@@ -12,6 +12,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnixTime(pub i64);
 
+/// The wall clock in milliseconds since the epoch: the gate reads it once per request.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 impl UnixTime {
     /// The one place the gate reads the wall clock; everything downstream takes the value.
     pub fn now() -> Self {
@@ -81,6 +86,66 @@ impl fmt::Display for IsoFormat {
         let (year, month, day, hour, min, sec) = self.0.fields();
         write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}Z")
     }
+}
+
+/// Parses the ISO 8601 forms IAM accepts in `Date` conditions into milliseconds since the
+/// epoch: `2026-11-22`, `2026-11-22T10:00Z`, `2026-11-22T10:00:00Z`, with optional
+/// fractional seconds and a `Z`, `±HH:MM` or `±HHMM` offset (no offset means UTC).
+pub fn parse_iso8601_ms(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut ms = days_from_civil(year, month, day) * 86_400_000;
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return Some(ms);
+    }
+    if rest.len() < 6 || rest[0] != b'T' || rest[3] != b':' {
+        return None;
+    }
+    let (hour, min) = (digits(&rest[1..3])?, digits(&rest[4..6])?);
+    let mut rest = &rest[6..];
+    let mut sec = 0;
+    if rest.first() == Some(&b':') {
+        sec = digits(rest.get(1..3)?)?;
+        rest = &rest[3..];
+        if rest.first() == Some(&b'.') {
+            let frac_len = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if frac_len == 0 {
+                return None;
+            }
+            // Milliseconds: the first three digits, padded.
+            let mut frac = 0;
+            for i in 0..3 {
+                frac = frac * 10
+                    + rest.get(1 + i).filter(|c| i < frac_len && c.is_ascii_digit()).map_or(0, |c| i64::from(c - b'0'));
+            }
+            ms += frac;
+            rest = &rest[1 + frac_len..];
+        }
+    }
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    ms += (hour * 3_600 + min * 60 + sec) * 1000;
+    let offset_min = match rest {
+        [] | [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let (h, m) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let total = h * 60 + m;
+            if *sign == b'+' { total } else { -total }
+        }
+        _ => return None,
+    };
+    Some(ms - offset_min * 60_000)
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -164,6 +229,29 @@ mod tests {
             "+0130524T000000Z",
         ] {
             assert!(UnixTime::parse_amz(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn iso8601_forms_for_date_conditions() {
+        let base = 1_369_353_600_000; // 2013-05-24T00:00:00Z
+        assert_eq!(parse_iso8601_ms("2013-05-24"), Some(base));
+        assert_eq!(parse_iso8601_ms("2013-05-24T00:00:00Z"), Some(base));
+        assert_eq!(parse_iso8601_ms("2013-05-24T00:00Z"), Some(base));
+        assert_eq!(parse_iso8601_ms("2013-05-24T00:00:01.5Z"), Some(base + 1_500));
+        assert_eq!(parse_iso8601_ms("2013-05-24T00:00:01.123456Z"), Some(base + 1_123));
+        assert_eq!(parse_iso8601_ms("2013-05-24T02:00:00+02:00"), Some(base));
+        assert_eq!(parse_iso8601_ms("2013-05-23T22:00:00-0200"), Some(base));
+        for bad in [
+            "",
+            "2013-5-24",
+            "2013-05-24T",
+            "2013-05-24T25:00:00Z",
+            "2013-02-30",
+            "2013-05-24T00:00:00.Z",
+            "2013-05-24T00:00:00+2",
+        ] {
+            assert_eq!(parse_iso8601_ms(bad), None, "{bad:?}");
         }
     }
 

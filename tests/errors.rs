@@ -187,7 +187,7 @@ async fn policy_denials() {
     });
     get(&gate.presign("GET", "secret/plans", 60, now())).await.assert(403, "AccessDenied", "Access Denied");
     assert_eq!(get(&gate.presign("GET", "public/plans", 60, now())).await.code(), "NoSuchKey");
-    // A user whose identity policy allows nothing: implicit deny.
+    // A user whose identity policy denies everything.
     get(&gate.presign_as(NOBODY_AK, NOBODY_SK, "GET", "public/plans", 60, now())).await.assert(
         403,
         "AccessDenied",
@@ -195,7 +195,9 @@ async fn policy_denials() {
     );
     // The debug log says which statement decided; the body does not.
     let log = gate.log();
-    assert!(log.contains("explicit deny in bucket policy policies/bucket.json statement \"NoSecrets\""), "{log}");
+    assert!(log.contains("read bucket policy policies/bucket.json"), "{log}");
+    assert!(log.contains("Deny: bucket policy statement \"NoSecrets\""), "{log}");
+    assert!(log.contains("Deny: identity policy statement Statement[0]"), "{log}");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::policy::{Policy, PolicyKind};
+use crate::policy::{AuthFacts, Facts, Policy, PolicyKind};
 
 const OWNER: &str = "111122223333";
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
@@ -37,8 +37,32 @@ fn decide<'a>(
     bucket: Option<&'a Policy>,
     ap: Option<ViaAccessPoint<'a>>,
 ) -> Decision<'a> {
+    decide_from(arn, "203.0.113.7", ids, bucket, ap)
+}
+
+/// The same, from this source address, with a presigned URL signed 11 minutes ago.
+fn decide_from<'a>(
+    arn: &'a str,
+    source_ip: &str,
+    ids: &'a [Arc<Policy>],
+    bucket: Option<&'a Policy>,
+    ap: Option<ViaAccessPoint<'a>>,
+) -> Decision<'a> {
     let account = arn.split(':').nth(4).unwrap();
-    let subject = Subject { principal_arn: arn, account, identity_policies: ids };
+    // Leaked: a test's decision borrows its facts for the rest of the test.
+    let facts: &'a Facts<'a> = Box::leak(Box::new(Facts {
+        principal_arn: arn,
+        principal_account: account,
+        source_ip: Some(source_ip.parse().unwrap()),
+        auth: Some(AuthFacts {
+            auth_type: "REST-QUERY-STRING",
+            signature_version: "AWS4-HMAC-SHA256",
+            signature_age_ms: Some(660_123),
+            content_sha256: "UNSIGNED-PAYLOAD",
+        }),
+        ..Facts::default()
+    }));
+    let subject = Subject { facts, identity_policies: ids };
     let target = Target {
         owner_account: OWNER,
         action_lower: "s3-outposts:getobject",
@@ -162,8 +186,8 @@ fn access_point_and_bucket_policies_both_count() {
 fn load_errors_name_the_statement_and_element() {
     let cases = [
         (
-            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}}"#,
-            "Statement[0].Condition",
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"BoolIf":{"aws:SecureTransport":"true"}}}}"#,
+            "Statement[0].Condition.BoolIf",
         ),
         (
             r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Permit","Action":"*","Resource":"*"}]}"#,
@@ -195,4 +219,71 @@ fn load_errors_name_the_statement_and_element() {
     )
     .unwrap_err();
     assert!(e.message.contains("wildcards"), "{e}");
+}
+
+const FROM_VPC: &str = r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#;
+
+fn allow_get_if(principal: &str, condition: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Principal":{principal},"Action":"s3-outposts:GetObject","Resource":"*","Condition":{condition}}}}}"#
+    )
+}
+
+#[test]
+fn cross_account_bucket_side_condition_decides() {
+    let b = resource(&allow_get_if(r#"{"AWS":"444455556666"}"#, FROM_VPC));
+    let id = [identity(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"*"}}"#,
+    )];
+    assert!(decide_from(MALLORY, "10.1.2.3", &id, Some(&b), None).allowed);
+    let d = decide_from(MALLORY, "203.0.113.7", &id, Some(&b), None);
+    assert!(!d.allowed);
+    assert!(d.reason.to_string().contains("bucket or access point policy does not allow"), "{}", d.reason);
+}
+
+#[test]
+fn cross_account_identity_side_condition_decides() {
+    let b = resource(&allow_get(r#"{"AWS":"444455556666"}"#));
+    let id = [identity(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"*","Condition":{FROM_VPC}}}}}"#
+    ))];
+    assert!(decide_from(MALLORY, "10.1.2.3", &id, Some(&b), None).allowed);
+    let d = decide_from(MALLORY, "203.0.113.7", &id, Some(&b), None);
+    assert!(!d.allowed);
+    assert!(d.reason.to_string().contains("no identity policy of the caller allows"), "{}", d.reason);
+}
+
+/// The S3 on Outposts example: deny presigned requests whose signature is over 10 minutes old.
+const DENY_OLD_SIGNATURES: &str = r#"{"Version":"2012-10-17","Statement":{"Sid":"old","Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3-outposts:*","Resource":"*","Condition":{"NumericGreaterThan":{"s3-outposts:signatureAge":600000},"StringEquals":{"s3-outposts:authType":"REST-QUERY-STRING"}}}}"#;
+
+#[test]
+fn access_point_policy_denies_while_the_bucket_allows() {
+    let bucket = resource(&allow_get(&format!(r#"{{"AWS":"{ALICE}"}}"#)));
+    let ap_deny = resource(DENY_OLD_SIGNATURES);
+    let ap_allow = resource(&allow_get(&format!(r#"{{"AWS":"{ALICE}"}}"#)));
+    assert!(decide(ALICE, &[], Some(&bucket), via(Some(&ap_allow))).allowed);
+    let d = decide(ALICE, &[], Some(&bucket), via(Some(&ap_deny)));
+    assert!(!d.allowed);
+    match d.reason {
+        Reason::ExplicitDeny(p) => assert_eq!(p.kind, "access point"),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn bucket_policy_denies_while_the_access_point_allows() {
+    let ap = resource(&allow_get(&format!(r#"{{"AWS":"{ALICE}"}}"#)));
+    let bucket_deny = resource(DENY_OLD_SIGNATURES);
+    let ids = [identity(ID_ALLOW_GET)];
+    let d = decide(ALICE, &ids, Some(&bucket_deny), via(Some(&ap)));
+    assert!(!d.allowed);
+    match d.reason {
+        Reason::ExplicitDeny(p) => assert_eq!(p.kind, "bucket"),
+        other => panic!("{other}"),
+    }
+    // An access point policy whose allow's condition fails grants nothing.
+    let bucket = resource(&allow_get(&format!(r#"{{"AWS":"{ALICE}"}}"#)));
+    let ap_if_vpc = resource(&allow_get_if(&format!(r#"{{"AWS":"{ALICE}"}}"#), FROM_VPC));
+    assert!(!decide(ALICE, &[], Some(&bucket), via(Some(&ap_if_vpc))).allowed);
+    assert!(decide_from(ALICE, "10.9.9.9", &[], Some(&bucket), via(Some(&ap_if_vpc))).allowed);
 }

@@ -99,6 +99,8 @@ pub struct User {
     pub arn: String,
     pub account: String,
     pub name: String,
+    /// `aws:userid`.
+    pub userid: String,
     pub policies: Vec<Arc<Policy>>,
     pub access_keys: Vec<AccessKey>,
 }
@@ -163,6 +165,21 @@ impl Config {
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         validate::Validator::new(file, dir).build(raw, path)
+    }
+
+    /// Policy problems that load but deserve a look (a condition key the gate never sets),
+    /// one line each: `check-config` prints them and `serve` logs them.
+    pub fn warnings(&self) -> Vec<String> {
+        let bucket_policies = self.buckets.values().filter_map(|b| b.policy.as_deref());
+        let ap_policies = self.access_points.values().filter_map(|a| a.policy.as_deref());
+        let identity = self.users.iter().flat_map(|u| &u.policies).chain(self.roles.iter().flat_map(|r| &r.policies));
+        let mut seen = std::collections::BTreeSet::new();
+        bucket_policies
+            .chain(ap_policies)
+            .chain(identity.map(|p| &**p))
+            .flat_map(|p| p.warnings.iter().map(move |w| format!("{}: {}: {w}", self.source.display(), p.source)))
+            .filter(|line| seen.insert(line.clone()))
+            .collect()
     }
 
     /// The short summary `check-config` prints.

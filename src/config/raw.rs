@@ -147,6 +147,9 @@ pub struct RawAccessPoint {
 #[serde(deny_unknown_fields)]
 pub struct RawUser {
     pub arn: String,
+    /// The unique id policies see as `aws:userid` (IAM's `AIDA…`); derived from the ARN
+    /// when not given.
+    pub user_id: Option<String>,
     #[serde(default)]
     pub policies: Vec<String>,
     #[serde(default)]

@@ -326,7 +326,18 @@ impl Validator {
                     access_keys.push(AccessKey { id: k.id, secret });
                 }
             }
-            users.push(Arc::new(User { arn: u.arn.clone(), account, name, policies, access_keys }));
+            let userid = match u.user_id {
+                Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => id,
+                Some(id) => {
+                    self.problem(
+                        format!("{key}.user_id"),
+                        format!("\"{id}\" is not an IAM unique id (letters and digits)"),
+                    );
+                    continue;
+                }
+                None => derived_user_id(&u.arn),
+            };
+            users.push(Arc::new(User { arn: u.arn.clone(), account, name, userid, policies, access_keys }));
         }
         users
     }
@@ -393,6 +404,21 @@ impl Validator {
 
 fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A stable IAM-style unique id for a user that names none: `AIDA` and 17 base32 characters
+/// of the ARN's SHA-256, so it survives restarts and is the same on every gate.
+fn derived_user_id(arn: &str) -> String {
+    use sha2::Digest as _;
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = sha2::Sha256::digest(arn.as_bytes());
+    let mut bits = digest.iter().take(16).fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    let mut id = String::from("AIDA");
+    for _ in 0..17 {
+        id.push(char::from(ALPHABET[(bits & 31) as usize]));
+        bits >>= 5;
+    }
+    id
 }
 
 /// `arn:aws:iam::ACCOUNT:user/[path/]NAME` → (account, name).

@@ -30,48 +30,28 @@ impl Glob {
             Self::Any => true,
             Self::Exact(p) => **p == *value,
             Self::Prefix(p) => value.starts_with(&**p),
-            Self::General(p) => wildcard_match(p, value),
+            Self::General(p) => super::pattern::wildcard_match(p, value),
         }
     }
-}
 
-/// Two-pointer wildcard match over chars; `?` consumes one character, not one byte.
-fn wildcard_match(pattern: &str, value: &str) -> bool {
-    let (p, v) = (pattern.as_bytes(), value.as_bytes());
-    let (mut pi, mut vi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    let char_len = |b: u8| match b {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    };
-    while vi < v.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some((pi, vi));
-                pi += 1;
-            }
-            Some(b'?') => {
-                pi += 1;
-                vi += char_len(v[vi]);
-            }
-            Some(&c) if c == v[vi] => {
-                pi += 1;
-                vi += 1;
-            }
-            _ => match star {
-                Some((sp, sv)) => {
-                    let next = sv + char_len(v[sv]);
-                    star = Some((sp, next));
-                    pi = sp + 1;
-                    vi = next;
-                }
-                None => return false,
-            },
+    /// Whether `value` is this pattern's own text (for the `Equals` operators, which read
+    /// `*` and `?` as plain characters).
+    pub fn is_literally(&self, value: &str) -> bool {
+        match self {
+            Self::Any => value == "*",
+            Self::Exact(p) | Self::General(p) => **p == *value,
+            Self::Prefix(p) => value.len() == p.len() + 1 && value.starts_with(&**p) && value.ends_with('*'),
         }
     }
-    p[pi.min(p.len())..].iter().all(|&c| c == b'*')
+
+    /// Calls `f` with the pattern's own text (allocates only for `prefix*` shapes).
+    pub fn with_source<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            Self::Any => f("*"),
+            Self::Exact(p) | Self::General(p) => f(p),
+            Self::Prefix(p) => f(&format!("{p}*")),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,18 +2,26 @@
 //!
 //! - `parse`: JSON → compiled `Policy` (elements, wildcards, principals), with errors that
 //!   name the statement and element at fault.
+//! - `condition`: the `Condition` element, every operator family.
+//! - `keys`: condition key names and the per-request `Facts` they read.
+//! - `pattern`: policy variables (`${aws:username}`) and wildcard matching over them.
 //! - `glob`: `*` / `?` matching, precompiled.
 //! - this file: the compiled form and the per-policy evaluation.
 //!
 //! Follows "Policy evaluation logic" and "IAM JSON policy elements reference" in the IAM
-//! User Guide. Not yet here: the `Condition` element. A policy that uses it is refused at
-//! load rather than evaluated partly, because ignoring a condition can only widen access.
+//! User Guide. Pure: compiled policies and request facts in, verdicts out.
 
+mod condition;
 mod glob;
+pub mod keys;
 mod parse;
+mod pattern;
 
+pub use condition::Condition;
 pub use glob::Glob;
+pub use keys::{AccessPointFacts, AuthFacts, Facts};
 pub use parse::PolicyError;
+pub use pattern::Pattern;
 
 /// Identity policies are attached to a user or role and name no principal; resource
 /// policies (bucket, access point) must name one.
@@ -35,6 +43,9 @@ pub struct Policy {
     pub source: String,
     pub kind: PolicyKind,
     pub statements: Vec<Statement>,
+    /// Things that load but probably don't do what the author meant (a condition key this
+    /// gate never sets, which IAM treats as absent).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -45,6 +56,8 @@ pub struct Statement {
     pub principal: Option<Principals>,
     pub action: Negatable<Glob>,
     pub resource: Negatable<ArnGlob>,
+    /// All must hold.
+    pub conditions: Vec<Condition>,
 }
 
 /// `Action` / `NotAction`, `Resource` / `NotResource`, `Principal` / `NotPrincipal`.
@@ -79,46 +92,55 @@ pub enum PrincipalPattern {
 #[derive(Debug)]
 pub enum ArnGlob {
     Any,
-    /// No wildcard before the resource part: one glob over the whole ARN is the same test
-    /// (an exact part cannot span a colon), and the common case.
-    Whole(Glob),
-    Parts(Box<[Glob; 6]>),
+    /// No wildcard or variable before the resource part: one match over the whole ARN is
+    /// the same test (an exact part cannot span a colon), and the common case.
+    Whole(Pattern),
+    Parts(Box<[Pattern; 6]>),
 }
 
 impl ArnGlob {
+    /// Without policy variables (2008-10-17 policies, and tests).
     pub fn new(pattern: &str) -> Option<Self> {
+        Self::compile(pattern, false)
+    }
+
+    pub fn compile(pattern: &str, variables: bool) -> Option<Self> {
         if pattern == "*" {
             return Some(Self::Any);
         }
-        let mut parts = pattern.splitn(6, ':');
-        let mut next = || parts.next();
-        let raw = [next()?, next()?, next()?, next()?, next()?, next()?];
-        if raw[..5].iter().all(|p| !p.contains(['*', '?'])) {
-            return Some(Self::Whole(Glob::new(pattern)));
+        let parts = pattern::arn_parts(pattern, variables)?;
+        // A part with a wildcard or a variable must be matched on its own.
+        let plain = |p: &&str| !(p.contains(['*', '?']) || (variables && p.contains("${")));
+        if parts[..5].iter().all(plain) {
+            return Some(Self::Whole(Pattern::new(pattern, variables)));
         }
-        Some(Self::Parts(Box::new(raw.map(Glob::new))))
+        Some(Self::Parts(Box::new(parts.map(|p| Pattern::new(p, variables)))))
     }
 
+    /// Matching with no request facts: a variable has no value.
     pub fn matches(&self, arn: &str) -> bool {
+        self.matches_with(arn, &Facts::default())
+    }
+
+    pub fn matches_with(&self, arn: &str, facts: &Facts<'_>) -> bool {
         match self {
             Self::Any => true,
-            Self::Whole(g) => g.matches(arn),
-            Self::Parts(globs) => {
+            Self::Whole(p) => p.matches(arn, facts),
+            Self::Parts(patterns) => {
                 let mut parts = arn.splitn(6, ':');
-                globs.iter().all(|g| parts.next().is_some_and(|p| g.matches(p)))
+                patterns.iter().all(|p| parts.next().is_some_and(|part| p.matches(part, facts)))
             }
         }
     }
 }
 
-/// The request as policies see it. Strings are borrowed from the request and config.
+/// The request as policies see it: the action and resource, and the facts conditions read.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestContext<'a> {
-    pub principal_arn: &'a str,
-    pub principal_account: &'a str,
     /// Lower case, e.g. `s3-outposts:getobject`: actions match case-insensitively.
     pub action_lower: &'a str,
     pub resource: &'a str,
+    pub facts: &'a Facts<'a>,
 }
 
 /// How a statement's principal element matched.
@@ -159,27 +181,56 @@ impl PrincipalPattern {
     fn matches(&self, ctx: &RequestContext<'_>) -> PrincipalMatch {
         match self {
             Self::Everyone => PrincipalMatch::Direct,
-            Self::Account(a) if a == ctx.principal_account => PrincipalMatch::Account,
-            Self::Arn(a) if a == ctx.principal_arn => PrincipalMatch::Direct,
+            Self::Account(a) if a == ctx.facts.principal_account => PrincipalMatch::Account,
+            Self::Arn(a) if a == ctx.facts.principal_arn => PrincipalMatch::Direct,
             _ => PrincipalMatch::No,
         }
     }
 }
 
+/// Why a statement did or did not apply, for traces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Principal,
+    Action,
+    Resource,
+    /// The condition at this index is false.
+    Condition(usize),
+    Applies,
+}
+
+/// Sees every statement looked at. The request path passes `()`, which compiles away;
+/// traces (`explain`, the debug log of a denial) pass a recorder.
+pub trait Observer {
+    fn statement(&mut self, policy: &Policy, index: usize, outcome: Outcome);
+}
+
+impl Observer for () {
+    #[inline]
+    fn statement(&mut self, _: &Policy, _: usize, _: Outcome) {}
+}
+
 impl Statement {
-    /// `None` when the statement does not apply; otherwise how its principal matched
-    /// (`Direct` for identity policies, which have none).
-    pub fn applies(&self, ctx: &RequestContext<'_>) -> Option<PrincipalMatch> {
+    /// How the statement's principal matched (`Direct` for identity policies, which name
+    /// none) when it applies; otherwise which element stopped it.
+    pub fn applies(&self, ctx: &RequestContext<'_>) -> Result<PrincipalMatch, Outcome> {
         let principal = match &self.principal {
             None => PrincipalMatch::Direct,
             Some(p) => p.matches(ctx),
         };
         if principal == PrincipalMatch::No {
-            return None;
+            return Err(Outcome::Principal);
         }
-        let action = self.action.items.iter().any(|g| g.matches(ctx.action_lower)) != self.action.negated;
-        let resource = self.resource.items.iter().any(|g| g.matches(ctx.resource)) != self.resource.negated;
-        (action && resource).then_some(principal)
+        if self.action.items.iter().any(|g| g.matches(ctx.action_lower)) == self.action.negated {
+            return Err(Outcome::Action);
+        }
+        if self.resource.items.iter().any(|g| g.matches_with(ctx.resource, ctx.facts)) == self.resource.negated {
+            return Err(Outcome::Resource);
+        }
+        if let Some(i) = self.conditions.iter().position(|c| !c.holds(ctx.facts)) {
+            return Err(Outcome::Condition(i));
+        }
+        Ok(principal)
     }
 }
 
@@ -189,9 +240,20 @@ impl Policy {
     }
 
     pub fn evaluate(&self, ctx: &RequestContext<'_>) -> PolicyVerdict {
+        self.evaluate_observed(ctx, &mut ())
+    }
+
+    pub fn evaluate_observed(&self, ctx: &RequestContext<'_>, observer: &mut impl Observer) -> PolicyVerdict {
         let mut verdict = PolicyVerdict::default();
         for (i, st) in self.statements.iter().enumerate() {
-            let Some(m) = st.applies(ctx) else { continue };
+            let m = match st.applies(ctx) {
+                Ok(m) => m,
+                Err(outcome) => {
+                    observer.statement(self, i, outcome);
+                    continue;
+                }
+            };
+            observer.statement(self, i, Outcome::Applies);
             match st.effect {
                 Effect::Deny => {
                     verdict.deny = Some(i);

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement};
+use super::{ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement, condition};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -15,7 +15,7 @@ pub struct PolicyError {
     pub message: String,
 }
 
-fn err(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
+pub(super) fn err(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
     PolicyError { path: path.into(), message: message.into() }
 }
 
@@ -29,13 +29,16 @@ pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, Polic
             return Err(err(key.clone(), "unknown policy element"));
         }
     }
-    match top.get("Version") {
-        None => {}
-        Some(Value::String(v)) if v == "2012-10-17" || v == "2008-10-17" => {}
+    // Policy variables exist only in the 2012 language version; without a Version, IAM
+    // reads the policy as 2008-10-17.
+    let variables = match top.get("Version") {
+        None => false,
+        Some(Value::String(v)) if v == "2012-10-17" => true,
+        Some(Value::String(v)) if v == "2008-10-17" => false,
         Some(other) => {
             return Err(err("Version", format!("must be \"2012-10-17\" or \"2008-10-17\", not {other}")));
         }
-    }
+    };
     let statements = match top.get("Statement") {
         Some(Value::Array(list)) => list.iter().collect::<Vec<_>>(),
         Some(one @ Value::Object(_)) => vec![one],
@@ -45,12 +48,21 @@ pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, Polic
     let statements = statements
         .into_iter()
         .enumerate()
-        .map(|(i, st)| statement(st, kind, &format!("Statement[{i}]")))
+        .map(|(i, st)| statement(st, kind, variables, &format!("Statement[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Policy { source: source.to_owned(), kind, statements })
+    let mut warnings = Vec::new();
+    for (i, st) in statements.iter().enumerate() {
+        for c in st.conditions.iter().filter(|c| !c.key_is_known()) {
+            warnings.push(format!(
+                "Statement[{i}].Condition.{}: the gate never sets the key \"{}\", so it is always absent",
+                c.operator, c.key_name
+            ));
+        }
+    }
+    Ok(Policy { source: source.to_owned(), kind, statements, warnings })
 }
 
-fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, PolicyError> {
+fn statement(value: &Value, kind: PolicyKind, variables: bool, at: &str) -> Result<Statement, PolicyError> {
     let Value::Object(st) = value else {
         return Err(err(at, "a statement is a JSON object"));
     };
@@ -69,12 +81,6 @@ fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, Pol
         ) {
             return Err(err(format!("{at}.{key}"), "unknown statement element"));
         }
-    }
-    if st.contains_key("Condition") {
-        return Err(err(
-            format!("{at}.Condition"),
-            "conditions are not evaluated by this version of the gate; it refuses the policy rather than ignore them",
-        ));
     }
     let sid = match st.get("Sid") {
         None => None,
@@ -112,9 +118,13 @@ fn statement(value: &Value, kind: PolicyKind, at: &str) -> Result<Statement, Pol
         Ok(Glob::new(&s.to_ascii_lowercase()))
     })?;
     let resource = negatable(st, "Resource", "NotResource", at, |s, path| {
-        ArnGlob::new(s).ok_or_else(|| err(path, format!("resource \"{s}\" is neither \"*\" nor an ARN")))
+        ArnGlob::compile(s, variables).ok_or_else(|| err(path, format!("resource \"{s}\" is neither \"*\" nor an ARN")))
     })?;
-    Ok(Statement { sid, effect, principal, action, resource })
+    let conditions = match st.get("Condition") {
+        None => Vec::new(),
+        Some(block) => condition::parse_block(block, variables, &format!("{at}.Condition"))?,
+    };
+    Ok(Statement { sid, effect, principal, action, resource, conditions })
 }
 
 fn strings<'v>(value: &'v Value, path: &str) -> Result<Vec<&'v str>, PolicyError> {

@@ -3,17 +3,34 @@
 Usage: presign.py '{"endpoint": "http://127.0.0.1:8080", "method": "get_object",
                     "bucket": "b", "key": "k", "expires": 60, ...}'
 Prints the URL. Optional keys: "addressing" ("path" | "virtual"), "signature_version"
-("s3v4"), "region", "access_key", "secret_key", "params" (extra API parameters).
+("s3v4"), "region", "access_key", "secret_key", "params" (extra API parameters),
+"signed_at" (Unix seconds: sign as if botocore's clock read that time).
 """
+import datetime
 import json
 import sys
 
 import boto3
+import botocore.auth
 from botocore.config import Config
+
+
+def sign_at(epoch_seconds: int) -> None:
+    """Make botocore's signers read a fixed clock, to presign a URL in the past."""
+    if not hasattr(botocore.auth, "get_current_datetime"):
+        sys.exit("this botocore reads its clock elsewhere; signed_at needs botocore >= 1.34.x with get_current_datetime")
+    fixed = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.timezone.utc)
+
+    def now(remove_tzinfo=True):
+        return fixed.replace(tzinfo=None) if remove_tzinfo else fixed
+
+    botocore.auth.get_current_datetime = now
 
 
 def main() -> None:
     args = json.loads(sys.argv[1])
+    if "signed_at" in args:
+        sign_at(int(args["signed_at"]))
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": args.get("addressing", "path")},

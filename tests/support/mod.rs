@@ -55,6 +55,10 @@ pub struct Setup {
     pub bucket_policy: Option<String>,
     /// Identity policy JSON for the test user; `ALLOW_ALL` by default.
     pub identity_policy: Option<String>,
+    /// More identity policies for the test user, attached after the first.
+    pub more_identity_policies: Vec<String>,
+    /// Access point policy JSON for the test access point.
+    pub access_point_policy: Option<String>,
     pub shutdown_grace_secs: Option<u64>,
 }
 
@@ -78,6 +82,19 @@ impl Gate {
             Some(json) => {
                 std::fs::write(p.join("policies/bucket.json"), json).unwrap();
                 "policy = \"policies/bucket.json\"\n"
+            }
+            None => "",
+        };
+        let mut user_policies = vec!["\"policies/user.json\"".to_owned()];
+        for (i, json) in setup.more_identity_policies.iter().enumerate() {
+            std::fs::write(p.join(format!("policies/user-{i}.json")), json).unwrap();
+            user_policies.push(format!("\"policies/user-{i}.json\""));
+        }
+        let user_policies = user_policies.join(", ");
+        let ap_policy = match &setup.access_point_policy {
+            Some(json) => {
+                std::fs::write(p.join("policies/ap.json"), json).unwrap();
+                "policy = \"policies/ap.json\"\n"
             }
             None => "",
         };
@@ -105,10 +122,10 @@ name = "{BUCKET}"
 [[access_points]]
 name = "{AP}"
 bucket = "{BUCKET}"
-
+{ap_policy}
 [[users]]
 arn = "arn:aws:iam::{ACCOUNT}:user/tester"
-policies = ["policies/user.json"]
+policies = [{user_policies}]
 access_keys = [{{ id = "{AK}", secret = "{SK}" }}]
 
 [[users]]
@@ -240,4 +257,23 @@ pub fn boto3_presign(args: &serde_json::Value) -> String {
 
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// A client whose connections come from `source` (on loopback, 127.0.0.2 is a distinct
+/// source address that reaches a listener on 127.0.0.1).
+pub fn http_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().local_address(source.parse::<std::net::IpAddr>().unwrap()).build().unwrap()
+}
+
+/// Runs `outpost-gate explain` against this gate's configuration.
+pub fn explain(gate: &Gate, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
+        .arg("explain")
+        .arg("--config")
+        .arg(gate.dir.path().join("gate.toml"))
+        .args(args)
+        .output()
+        .expect("run explain");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
 }

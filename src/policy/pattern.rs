@@ -1,0 +1,320 @@
+//! Policy strings with variables: `${aws:username}`, the escapes `${*}`, `${?}`, `${$}`,
+//! and `${key, 'default'}` (IAM User Guide, "IAM policy elements: Variables and tags").
+//!
+//! A string is split into pieces once at load. At request time the variables are looked up
+//! in the request's `Facts` and the pieces are matched in place, as a list of borrowed
+//! segments, so a policy variable costs no allocation. Text that came from a variable or an
+//! escape is literal: a `*` in a user name is not a wildcard.
+//!
+//! Variables are recognized only under `"Version": "2012-10-17"`; under the 2008 version
+//! `${…}` is plain text, as in IAM.
+
+use super::Glob;
+use super::keys::{Facts, Key};
+
+/// A string that may contain variables, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// No variables and no escapes: the fast shapes of `Glob`.
+    Plain(Glob),
+    Template(Box<[Piece]>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Policy text: `*` and `?` are wildcards where the operator has them.
+    Raw(Box<str>),
+    /// An escape: always literal.
+    Lit(&'static str),
+    Var {
+        key: Key,
+        default: Option<Box<str>>,
+    },
+}
+
+/// One resolved run of text, and whether `*`/`?` in it are wildcards.
+#[derive(Debug, Clone, Copy)]
+struct Seg<'s> {
+    text: &'s str,
+    wild: bool,
+}
+
+/// The most pieces matched without a heap fallback; policy strings have a handful.
+const INLINE_SEGS: usize = 16;
+
+impl Pattern {
+    /// Compiles `s` for wildcard matching; `variables` is whether the policy's Version
+    /// enables them.
+    pub fn new(s: &str, variables: bool) -> Self {
+        if !variables || !s.contains("${") {
+            return Self::Plain(Glob::new(s));
+        }
+        Self::template(s)
+    }
+
+    /// Compiles `s` for literal comparison (the same form: `equals` reads it literally).
+    pub fn literal(s: &str, variables: bool) -> Self {
+        Self::new(s, variables)
+    }
+
+    fn template(s: &str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = s;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start..].find('}') else { break };
+            if start > 0 {
+                pieces.push(Piece::Raw(rest[..start].into()));
+            }
+            let inner = &rest[start + 2..start + len];
+            pieces.push(match inner {
+                "*" => Piece::Lit("*"),
+                "?" => Piece::Lit("?"),
+                "$" => Piece::Lit("$"),
+                _ => variable(inner),
+            });
+            rest = &rest[start + len + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Raw(rest.into()));
+        }
+        Self::Template(pieces.into())
+    }
+
+    /// Wildcard match (`StringLike`, resources, ARNs).
+    pub fn matches(&self, value: &str, facts: &Facts<'_>) -> bool {
+        match self {
+            Self::Plain(g) => g.matches(value),
+            Self::Template(pieces) => with_segs(pieces, facts, true, |segs| glob_segs(segs, value.as_bytes())),
+        }
+    }
+
+    /// Literal comparison (`StringEquals` and friends): wildcards are plain characters.
+    pub fn equals(&self, value: &str, facts: &Facts<'_>, ignore_case: bool) -> bool {
+        let compare = |segs: &[Seg<'_>]| {
+            let chars = segs.iter().flat_map(|s| s.text.chars());
+            if ignore_case {
+                chars.flat_map(char::to_lowercase).eq(value.chars().flat_map(char::to_lowercase))
+            } else {
+                chars.eq(value.chars())
+            }
+        };
+        match self {
+            Self::Plain(g) if !ignore_case => g.is_literally(value),
+            Self::Plain(g) => g.with_source(|text| compare(&[Seg { text, wild: false }])),
+            Self::Template(pieces) => with_segs(pieces, facts, false, compare),
+        }
+    }
+}
+
+/// `aws:username` or `aws:username, 'default'`.
+fn variable(inner: &str) -> Piece {
+    let (name, default) = match inner.split_once(',') {
+        Some((name, d)) => {
+            let d = d.trim();
+            let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
+            (name.trim(), Some(d.into()))
+        }
+        None => (inner.trim(), None),
+    };
+    Piece::Var { key: Key::parse(name), default }
+}
+
+/// Resolves the pieces and hands the segments to `f`; `false` when a variable has no value
+/// and no default (such a string matches nothing, as in IAM).
+fn with_segs(pieces: &[Piece], facts: &Facts<'_>, raw_wild: bool, f: impl FnOnce(&[Seg<'_>]) -> bool) -> bool {
+    let resolve = |p| resolve(p, facts, raw_wild);
+    if pieces.len() <= INLINE_SEGS {
+        let mut buf = [Seg { text: "", wild: false }; INLINE_SEGS];
+        for (slot, p) in buf.iter_mut().zip(pieces) {
+            match resolve(p) {
+                Some(seg) => *slot = seg,
+                None => return false,
+            }
+        }
+        f(&buf[..pieces.len()])
+    } else {
+        match pieces.iter().map(resolve).collect::<Option<Vec<_>>>() {
+            Some(segs) => f(&segs),
+            None => false,
+        }
+    }
+}
+
+fn resolve<'s>(piece: &'s Piece, facts: &'s Facts<'_>, raw_wild: bool) -> Option<Seg<'s>> {
+    Some(match piece {
+        Piece::Raw(t) => Seg { text: t, wild: raw_wild },
+        Piece::Lit(t) => Seg { text: t, wild: false },
+        Piece::Var { key, default } => Seg { text: facts.text_of(key).or(default.as_deref())?, wild: false },
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Byte(u8),
+    Star,
+    One,
+}
+
+#[derive(Clone, Copy)]
+struct Pos {
+    seg: usize,
+    off: usize,
+}
+
+fn tok(segs: &[Seg<'_>], mut p: Pos) -> Option<(Tok, Pos)> {
+    while let Some(s) = segs.get(p.seg) {
+        if let Some(&b) = s.text.as_bytes().get(p.off) {
+            let t = match b {
+                b'*' if s.wild => Tok::Star,
+                b'?' if s.wild => Tok::One,
+                _ => Tok::Byte(b),
+            };
+            return Some((t, Pos { seg: p.seg, off: p.off + 1 }));
+        }
+        p = Pos { seg: p.seg + 1, off: 0 };
+    }
+    None
+}
+
+/// Width of the UTF-8 character that starts with `b`: `?` matches one character.
+fn char_len(b: u8) -> usize {
+    match b {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// The linear two-pointer wildcard match with one backtrack point, over segments.
+fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
+    let mut p = Pos { seg: 0, off: 0 };
+    let mut vi = 0usize;
+    // Where to resume after the last `*`: the pattern position after it, and the value
+    // position it has swallowed up to.
+    let mut star: Option<(Pos, usize)> = None;
+    while let Some(&c) = v.get(vi) {
+        match tok(segs, p) {
+            Some((Tok::Star, next)) => {
+                star = Some((next, vi));
+                p = next;
+            }
+            Some((Tok::One, next)) => {
+                p = next;
+                vi += char_len(c);
+            }
+            Some((Tok::Byte(b), next)) if b == c => {
+                p = next;
+                vi += 1;
+            }
+            _ => match star {
+                Some((after, swallowed)) => {
+                    let resume = swallowed + v.get(swallowed).map_or(1, |&b| char_len(b));
+                    star = Some((after, resume));
+                    p = after;
+                    vi = resume;
+                }
+                None => return false,
+            },
+        }
+    }
+    loop {
+        match tok(segs, p) {
+            None => return true,
+            Some((Tok::Star, next)) => p = next,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// `*` / `?` matching of a plain pattern, shared with `Glob`.
+pub(super) fn wildcard_match(pattern: &str, value: &str) -> bool {
+    glob_segs(&[Seg { text: pattern, wild: true }], value.as_bytes())
+}
+
+/// Splits an ARN pattern into its six colon-separated parts, ignoring colons inside `${…}`
+/// (`${aws:username}` is one variable, not two parts).
+pub fn arn_parts(pattern: &str, variables: bool) -> Option<[&str; 6]> {
+    let mut parts = [""; 6];
+    let mut start = 0;
+    let mut n = 0;
+    let mut depth = 0usize;
+    let b = pattern.as_bytes();
+    let mut i = 0;
+    while i < b.len() && n < 5 {
+        match b[i] {
+            b'$' if variables && b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                parts[n] = &pattern[start..i];
+                n += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if n < 5 {
+        return None;
+    }
+    parts[5] = &pattern[start..];
+    Some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts<'static> {
+        Facts { principal_arn: "arn:aws:iam::111122223333:user/a*ce", username: Some("a*ce"), ..Facts::default() }
+    }
+
+    #[test]
+    fn variables_are_literal_and_escapes_work() {
+        let f = facts();
+        let p = Pattern::new("home/${aws:username}/*", true);
+        assert!(p.matches("home/a*ce/x", &f));
+        // The `*` came from the variable: it is not a wildcard.
+        assert!(!p.matches("home/alice/x", &f));
+        assert!(Pattern::new("a${*}b", true).matches("a*b", &f));
+        assert!(!Pattern::new("a${*}b", true).matches("axb", &f));
+        assert!(Pattern::literal("${$}{x}", true).equals("${x}", &f, false));
+        assert!(Pattern::new("q${?}", true).matches("q?", &f));
+        assert!(!Pattern::new("q${?}", true).matches("qz", &f));
+    }
+
+    #[test]
+    fn defaults_and_missing_values() {
+        let f = facts();
+        assert!(Pattern::literal("${aws:SourceVpc, 'none'}", true).equals("none", &f, false));
+        assert!(Pattern::literal("${aws:SourceVpc,'none'}", true).equals("none", &f, false));
+        // No value and no default: matches nothing, not even the empty string.
+        assert!(!Pattern::literal("${aws:SourceVpc}", true).equals("", &f, false));
+        assert!(!Pattern::new("*${aws:SourceVpc}", true).matches("anything", &f));
+    }
+
+    #[test]
+    fn the_2008_version_has_no_variables() {
+        let f = facts();
+        assert!(Pattern::literal("${aws:username}", false).equals("${aws:username}", &f, false));
+        assert!(!Pattern::literal("${aws:username}", false).equals("a*ce", &f, false));
+    }
+
+    #[test]
+    fn key_names_in_variables_ignore_case() {
+        let f = facts();
+        assert!(Pattern::literal("${AWS:UserName}", true).equals("a*ce", &f, false));
+    }
+
+    #[test]
+    fn arn_parts_keep_variables_whole() {
+        let parts = arn_parts("arn:aws:s3-outposts:*:${aws:PrincipalAccount}:outpost/*", true).unwrap();
+        assert_eq!(parts, ["arn", "aws", "s3-outposts", "*", "${aws:PrincipalAccount}", "outpost/*"]);
+        assert!(arn_parts("arn:aws:s3", true).is_none());
+        let parts = arn_parts("arn:aws:s3:::b/${aws:username}:x", true).unwrap();
+        assert_eq!(parts[5], "b/${aws:username}:x");
+    }
+}

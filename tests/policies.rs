@@ -1,0 +1,250 @@
+//! Policies with conditions, end to end: the real gate, URLs presigned by boto3, and the
+//! two example policies from the S3 on Outposts and IAM documentation, each shown allowing
+//! on one side of its boundary and denying on the other. Also `explain`, and access point
+//! policies against bucket policies.
+
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use support::{ACCOUNT, AP, BUCKET, Gate, OUTPOST, REGION, Setup, ap_host, boto3_presign, explain, http, http_from};
+
+fn now_secs() -> i64 {
+    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
+}
+
+/// The S3 on Outposts bucket policy example, verbatim but for the account that presigns
+/// (ours) and the names.
+fn signature_age_policy() -> String {
+    format!(
+        r#"{{
+   "Version": "2012-10-17",
+   "Statement": [
+      {{
+         "Sid": "Deny a presigned URL request if the signature is more than 10 minutes old",
+         "Effect": "Deny",
+         "Principal": {{"AWS":"{ACCOUNT}"}},
+         "Action": "s3-outposts:*",
+         "Resource": "arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/bucket/{BUCKET}/object/*",
+         "Condition": {{
+            "NumericGreaterThan": {{"s3-outposts:signatureAge": 600000}},
+            "StringEquals": {{"s3-outposts:authType": "REST-QUERY-STRING"}}
+         }}
+      }}
+   ]
+}}"#
+    )
+}
+
+/// The IAM documentation's identity policy, verbatim but for the address range.
+const NETWORK_RESTRICTION: &str = r#"{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "NetworkRestrictionForIAMPrincipal",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {
+                "NotIpAddressIfExists": {
+                    "aws:SourceIp": [
+                        "127.0.0.1/32"
+                    ]
+                },
+                "BoolIfExists": {
+                    "aws:ViaAWSService": "false"
+                }
+            }
+        }
+    ]
+}"#;
+
+async fn put(gate: &Gate, key: &str, body: &'static str) {
+    let url = gate.presign("PUT", key, 60, outpost_gate::time::UnixTime::now());
+    let r = http().put(url).body(body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+fn boto3_get(gate: &Gate, key: &str, signed_at: i64) -> String {
+    boto3_presign(&json!({
+        "endpoint": gate.url(""), "method": "get_object", "bucket": BUCKET, "key": key,
+        "expires": 3600, "signed_at": signed_at,
+    }))
+}
+
+#[tokio::test]
+async fn signature_age_policy_allows_young_and_denies_old_signatures() {
+    let gate = Gate::start_with(Setup { bucket_policy: Some(signature_age_policy()), ..Setup::default() });
+    put(&gate, "report.csv", "a,b\n").await;
+
+    // Nine minutes old: under 600000 ms, allowed.
+    let young = boto3_get(&gate, "report.csv", now_secs() - 540);
+    let r = http().get(&young).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "a,b\n");
+
+    // Eleven minutes old, though X-Amz-Expires (3600) still has 49 minutes to run: denied.
+    let old = boto3_get(&gate, "report.csv", now_secs() - 660);
+    let r = http().get(&old).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    assert!(body.contains("<Message>Access Denied</Message>"), "{body}");
+
+    // The debug log says which statement and condition denied it, with the values compared.
+    let log = gate.log();
+    let line = log.lines().skip_while(|l| !l.contains("denied:")).take(8).collect::<Vec<_>>().join("\n");
+    assert!(
+        line.contains(r#"Deny: bucket policy statement "Deny a presigned URL request if the signature is more than 10 minutes old": s3-outposts:signatureAge 66"#),
+        "{log}"
+    );
+    assert!(line.contains("NumericGreaterThan 600000"), "{line}");
+}
+
+#[tokio::test]
+async fn network_restriction_identity_policy_follows_the_source_address() {
+    let gate =
+        Gate::start_with(Setup { more_identity_policies: vec![NETWORK_RESTRICTION.to_owned()], ..Setup::default() });
+    put(&gate, "inside.txt", "from 127.0.0.1").await;
+    let url = boto3_get(&gate, "inside.txt", now_secs());
+
+    let r = http_from("127.0.0.1").get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "from 127.0.0.1");
+
+    // The same URL from another address is outside the range: the Deny applies.
+    let r = http_from("127.0.0.2").get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("<Code>AccessDenied</Code>"));
+    let log = gate.log();
+    assert!(
+        log.contains(r#"Deny: identity policy statement "NetworkRestrictionForIAMPrincipal": aws:SourceIp 127.0.0.2 NotIpAddressIfExists 127.0.0.1/32; aws:ViaAWSService false BoolIfExists false"#),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn explain_prints_the_deciding_condition_and_exits_by_decision() {
+    let gate = Gate::start_with(Setup {
+        bucket_policy: Some(signature_age_policy()),
+        more_identity_policies: vec![NETWORK_RESTRICTION.to_owned()],
+        ..Setup::default()
+    });
+    let signed_at = now_secs();
+    let url = boto3_get(&gate, "any.txt", signed_at);
+    let at = |secs: i64| outpost_gate::time::UnixTime(secs).iso8601().to_string();
+
+    let (code, text) = explain(&gate, &["--method", "GET", "--url", &url, "--at", &at(signed_at + 60)]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Allow: identity policy statement Statement[0]"), "{text}");
+    assert!(text.contains("condition false: s3-outposts:signatureAge 60000 NumericGreaterThan 600000"), "{text}");
+
+    let (code, text) = explain(&gate, &["--method", "GET", "--url", &url, "--at", &at(signed_at + 660)]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(r#"Deny: bucket policy statement "Deny a presigned URL request if the signature is more than 10 minutes old": s3-outposts:signatureAge 660000 NumericGreaterThan 600000"#),
+        "{text}"
+    );
+
+    let (code, text) =
+        explain(&gate, &["--method", "GET", "--url", &url, "--source-ip", "192.0.2.9", "--at", &at(signed_at)]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("aws:SourceIp 192.0.2.9 NotIpAddressIfExists 127.0.0.1/32"), "{text}");
+
+    // Refusals before any policy keep their S3 error.
+    let (code, text) = explain(&gate, &["--method", "GET", "--url", &url, "--at", &at(signed_at + 3601)]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("403 AccessDenied: Request has expired"), "{text}");
+    // The signature itself is never printed.
+    let signature = url.split("X-Amz-Signature=").nth(1).unwrap();
+    assert!(!text.contains(signature));
+}
+
+/// Denies presigned GETs of `private/*` through whichever resource policy carries it.
+fn deny_private(resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"NoPrivate","Effect":"Deny","Principal":"*","Action":"s3-outposts:GetObject","Resource":"{resource}","Condition":{{"StringEquals":{{"s3-outposts:authType":"REST-QUERY-STRING"}}}}}}]}}"#
+    )
+}
+
+fn ap_get(gate: &Gate, key: &str) -> reqwest::RequestBuilder {
+    let arn = format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}");
+    let url = boto3_presign(&json!({ "method": "get_object", "bucket": arn, "key": key }));
+    let host = ap_host();
+    http().get(url.replacen(&format!("https://{host}"), &gate.url(""), 1)).header("host", host)
+}
+
+#[tokio::test]
+async fn access_point_policy_denies_while_the_bucket_allows() {
+    let ap_objects =
+        format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}/object/private/*");
+    let gate = Gate::start_with(Setup { access_point_policy: Some(deny_private(&ap_objects)), ..Setup::default() });
+    put(&gate, "private/x", "secret-ish").await;
+    put(&gate, "public/x", "open").await;
+
+    let r = ap_get(&gate, "private/x").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(ap_get(&gate, "public/x").send().await.unwrap().text().await.unwrap(), "open");
+    // The bucket itself (no access point on the path) still serves it.
+    let r = http().get(boto3_get(&gate, "private/x", now_secs())).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "secret-ish");
+    assert!(gate.log().contains(r#"Deny: access point policy statement "NoPrivate""#));
+}
+
+#[tokio::test]
+async fn bucket_policy_denies_while_the_access_point_allows() {
+    let bucket_objects =
+        format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/bucket/{BUCKET}/object/private/*");
+    let ap_allows = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/tester"}},"Action":"s3-outposts:GetObject","Resource":"arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}/object/*"}}]}}"#
+    );
+    let gate = Gate::start_with(Setup {
+        bucket_policy: Some(deny_private(&bucket_objects)),
+        access_point_policy: Some(ap_allows),
+        ..Setup::default()
+    });
+    put(&gate, "private/y", "kept").await;
+    put(&gate, "public/y", "shared").await;
+
+    let r = ap_get(&gate, "private/y").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(ap_get(&gate, "public/y").send().await.unwrap().text().await.unwrap(), "shared");
+    assert!(gate.log().contains(r#"Deny: bucket policy statement "NoPrivate""#));
+}
+
+#[test]
+fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "bad.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Typo","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericGreaterThen":{"s3-outposts:signatureAge":1}}}]}"#,
+    );
+    write(
+        "odd.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericGreaterThan":{"s3:signatureAge":1}}}]}"#,
+    );
+    let config = |policy: &str| {
+        format!(
+            "[server]\nlisten = [\"127.0.0.1:0\"]\n[outpost]\nregion = \"{REGION}\"\naccount_id = \"{ACCOUNT}\"\noutpost_id = \"{OUTPOST}\"\n[store]\nkind = \"embedded\"\ndata_dir = \"data\"\n[[buckets]]\nname = \"{BUCKET}\"\n[[users]]\narn = \"arn:aws:iam::{ACCOUNT}:user/u\"\npolicies = [\"{policy}\"]\naccess_keys = [{{ id = \"AKIAIOSFODNN7EXAMPLE\", secret = \"s\" }}]\n"
+        )
+    };
+    write("bad.toml", &config("bad.json"));
+    write("odd.toml", &config("odd.json"));
+    let run = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
+            .args(["check-config", "--config"])
+            .arg(dir.path().join(name))
+            .output()
+            .unwrap()
+    };
+    let out = run("bad.toml");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml: users[0].policies[0]: bad.json: Statement[0].Condition.NumericGreaterThen: unknown condition operator \"NumericGreaterThen\""), "{err}");
+    let out = run("odd.toml");
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning:") && err.contains("s3:signatureAge"), "{err}");
+}
