@@ -22,7 +22,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::ArnGlob;
-use super::keys::{Facts, Found, Key, Typed, Val};
+use super::keys::{Facts, Found, Key, Val};
 use super::parse::{PolicyError, err};
 use super::pattern::Pattern;
 use crate::time::parse_iso8601_ms;
@@ -283,7 +283,7 @@ impl Condition {
                     }
             }
             Found::One(v) => self.over(std::iter::once(v), facts),
-            Found::TagKeys(tags) => self.over(tags.iter().map(|(k, _)| Val::text(k)), facts),
+            Found::TagKeys(tags) => self.over(tags.iter().map(|(k, _)| Val::Text(k)), facts),
         }
     }
 
@@ -298,43 +298,55 @@ impl Condition {
 
     /// Whether one request value matches at least one policy value (the positive test).
     fn matches_any(&self, v: Val<'_>, facts: &Facts<'_>) -> bool {
-        match (&self.values, self.op) {
-            (Values::Strings(ps), Op::StringEquals) => ps.iter().any(|p| p.equals(v.text, facts, false)),
-            (Values::Strings(ps), Op::StringEqualsIgnoreCase) => ps.iter().any(|p| p.equals(v.text, facts, true)),
-            (Values::Strings(ps), _) => ps.iter().any(|p| p.matches(v.text, facts)),
-            (Values::Numbers(ns), Op::Numeric(cmp)) => {
+        // Text operators on a typed key (rare) read its text form, made once per request.
+        let text = || match v {
+            Val::Text(t) => Some(t),
+            _ => facts.text_of(&self.key),
+        };
+        match &self.values {
+            Values::Strings(ps) => text().is_some_and(|t| match self.op {
+                Op::StringEquals => ps.iter().any(|p| p.equals(t, facts, false)),
+                Op::StringEqualsIgnoreCase => ps.iter().any(|p| p.equals(t, facts, true)),
+                _ => ps.iter().any(|p| p.matches(t, facts)),
+            }),
+            Values::Numbers(ns) => {
+                let Op::Numeric(cmp) = self.op else { return false };
                 #[allow(clippy::cast_precision_loss)] // ages and counts are far below 2^53
-                let n = match v.typed {
-                    Typed::Int(i) => Some(i as f64),
-                    _ => parse_number(v.text),
+                let n = match v {
+                    Val::Int(i) => Some(i as f64),
+                    Val::Text(t) => parse_number(t),
+                    _ => None,
                 };
                 n.is_some_and(|n| ns.iter().any(|&p| cmp.holds(n, p)))
             }
-            (Values::Dates(ds), Op::Date(cmp)) => {
-                let t = match v.typed {
-                    Typed::Time(ms) => Some(ms),
-                    Typed::Int(secs) => secs.checked_mul(1000),
-                    _ => parse_date(v.text),
+            Values::Dates(ds) => {
+                let Op::Date(cmp) = self.op else { return false };
+                let t = match v {
+                    Val::Time(ms) => Some(ms),
+                    Val::Int(secs) => secs.checked_mul(1000),
+                    Val::Text(t) => parse_date(t),
+                    _ => None,
                 };
                 t.is_some_and(|t| ds.iter().any(|&p| cmp.holds(t, p)))
             }
-            (Values::Bools(bs), _) => {
-                let b = match v.typed {
-                    Typed::Bool(b) => Some(b),
-                    _ => parse_bool(v.text),
+            Values::Bools(bs) => {
+                let b = match v {
+                    Val::Bool(b) => Some(b),
+                    Val::Text(t) => parse_bool(t),
+                    _ => None,
                 };
                 b.is_some_and(|b| bs.contains(&b))
             }
-            (Values::Bytes(bs), _) => bs.iter().any(|b| **b == *v.text.as_bytes()),
-            (Values::Nets(nets), _) => {
-                let ip = match v.typed {
-                    Typed::Ip(ip) => Some(ip),
-                    _ => v.text.parse().ok(),
+            Values::Bytes(bs) => text().is_some_and(|t| bs.iter().any(|b| **b == *t.as_bytes())),
+            Values::Nets(nets) => {
+                let ip = match v {
+                    Val::Ip(ip) => Some(ip),
+                    Val::Text(t) => t.parse().ok(),
+                    _ => None,
                 };
                 ip.map(canonical_ip).is_some_and(|ip| nets.iter().any(|n| n.contains(&ip)))
             }
-            (Values::Arns(arns), _) => arns.iter().any(|a| a.matches_with(v.text, facts)),
-            _ => false,
+            Values::Arns(arns) => text().is_some_and(|t| arns.iter().any(|a| a.matches_with(t, facts))),
         }
     }
 
@@ -345,7 +357,7 @@ impl Condition {
         let _ = write!(s, "{} ", self.key_name);
         match facts.get(&self.key) {
             Found::Absent => s.push_str("(absent)"),
-            Found::One(v) => s.push_str(v.text),
+            Found::One(_) => s.push_str(facts.text_of(&self.key).unwrap_or("?")),
             Found::TagKeys(tags) => {
                 let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
                 let _ = write!(s, "[{}]", keys.join(", "));

@@ -120,27 +120,16 @@ impl Key {
     }
 }
 
-/// A value as the request carries it: its text, and its type when the gate knows it.
-#[derive(Debug, Clone, Copy)]
-pub struct Val<'a> {
-    pub text: &'a str,
-    pub typed: Typed,
-}
-
+/// A value as the request carries it, typed where the gate knows its type. Text forms of
+/// typed values are made only if a string operator or a variable asks (`Facts::text_of`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Typed {
-    Text,
+pub enum Val<'a> {
+    Text(&'a str),
     Int(i64),
     Bool(bool),
     Ip(IpAddr),
     /// Milliseconds since the epoch.
     Time(i64),
-}
-
-impl<'a> Val<'a> {
-    pub fn text(text: &'a str) -> Self {
-        Self { text, typed: Typed::Text }
-    }
 }
 
 /// What a key holds in this request.
@@ -217,15 +206,10 @@ pub struct Texts {
 
 impl<'a> Facts<'a> {
     pub fn get(&self, key: &Key) -> Found<'_> {
-        let text = |s: Option<&'a str>| s.map_or(Found::Absent, |s| Found::One(Val::text(s)));
-        let boolean = |b: bool| Found::One(Val { text: if b { "true" } else { "false" }, typed: Typed::Bool(b) });
+        let text = |s: Option<&'a str>| s.map_or(Found::Absent, |s| Found::One(Val::Text(s)));
+        let typed = |v: Option<Val<'static>>| v.map_or(Found::Absent, Found::One);
         match key {
-            Key::SignatureAge => match self.auth.and_then(|a| a.signature_age_ms) {
-                Some(ms) => {
-                    Found::One(Val { text: self.texts.age.get_or_init(|| ms.to_string()), typed: Typed::Int(ms) })
-                }
-                None => Found::Absent,
-            },
+            Key::SignatureAge => typed(self.auth.and_then(|a| a.signature_age_ms).map(Val::Int)),
             Key::AuthType => text(self.auth.map(|a| a.auth_type)),
             Key::SignatureVersion => text(self.auth.map(|a| a.signature_version)),
             Key::ContentSha256 => text(self.auth.map(|a| a.content_sha256)),
@@ -241,55 +225,54 @@ impl<'a> Facts<'a> {
                 text(tags.iter().find(|(k, _)| **k == **name).map(|(_, v)| v.as_str()))
             }
             Key::RequestObjectTagKeys => self.tags.map_or(Found::Absent, Found::TagKeys),
-            Key::SourceIp => Self::ip(self.source_ip, &self.texts.source_ip),
-            Key::VpcSourceIp => Self::ip(self.vpc_source_ip, &self.texts.vpc_source_ip),
+            Key::SourceIp => typed(self.source_ip.map(Val::Ip)),
+            Key::VpcSourceIp => typed(self.vpc_source_ip.map(Val::Ip)),
             Key::SourceVpc => text(self.source_vpc),
             Key::SourceVpce => text(self.source_vpce),
-            Key::ViaAwsService => boolean(false),
-            Key::SecureTransport => boolean(self.secure_transport),
-            Key::CurrentTime => Found::One(Val {
-                text: self.texts.now.get_or_init(|| UnixTime(self.now_ms.div_euclid(1000)).iso8601().to_string()),
-                typed: Typed::Time(self.now_ms),
-            }),
-            Key::EpochTime => {
-                let secs = self.now_ms.div_euclid(1000);
-                Found::One(Val { text: self.texts.epoch.get_or_init(|| secs.to_string()), typed: Typed::Int(secs) })
-            }
+            Key::ViaAwsService => Found::One(Val::Bool(false)),
+            Key::SecureTransport => Found::One(Val::Bool(self.secure_transport)),
+            Key::CurrentTime => Found::One(Val::Time(self.now_ms)),
+            Key::EpochTime => Found::One(Val::Int(self.now_ms.div_euclid(1000))),
             Key::PrincipalArn => text(Some(self.principal_arn).filter(|s| !s.is_empty())),
             Key::PrincipalAccount => text(Some(self.principal_account).filter(|s| !s.is_empty())),
             Key::PrincipalType => text(Some(self.principal_type).filter(|s| !s.is_empty())),
             Key::Username => text(self.username),
             Key::Userid => text(self.userid),
-            Key::TokenIssueTime => match self.token_issue_time {
-                Some(t) => Found::One(Val {
-                    text: self.texts.token_issue.get_or_init(|| t.iso8601().to_string()),
-                    typed: Typed::Time(t.0.saturating_mul(1000)),
-                }),
-                None => Found::Absent,
-            },
+            Key::TokenIssueTime => typed(self.token_issue_time.map(|t| Val::Time(t.0.saturating_mul(1000)))),
             Key::Unset => Found::Absent,
         }
     }
 
-    fn ip(ip: Option<IpAddr>, cell: &OnceCell<String>) -> Found<'_> {
-        match ip {
-            Some(ip) => Found::One(Val {
-                text: cell.get_or_init(|| {
-                    let mut s = String::with_capacity(39);
-                    let _ = write!(s, "{ip}");
-                    s
-                }),
-                typed: Typed::Ip(ip),
-            }),
-            None => Found::Absent,
-        }
-    }
-
-    /// A key's single value as text, for policy variables.
+    /// A key's single value as text (for string operators on typed keys, policy variables
+    /// and traces). Typed values are formatted once per request, on first use.
     pub fn text_of(&self, key: &Key) -> Option<&str> {
-        match self.get(key) {
-            Found::One(v) => Some(v.text),
-            Found::Absent | Found::TagKeys(_) => None,
-        }
+        let Found::One(v) = self.get(key) else { return None };
+        let cell = match key {
+            Key::SignatureAge => &self.texts.age,
+            Key::EpochTime => &self.texts.epoch,
+            Key::CurrentTime => &self.texts.now,
+            Key::SourceIp => &self.texts.source_ip,
+            Key::VpcSourceIp => &self.texts.vpc_source_ip,
+            Key::TokenIssueTime => &self.texts.token_issue,
+            _ => {
+                return match v {
+                    Val::Text(t) => Some(t),
+                    Val::Bool(true) => Some("true"),
+                    Val::Bool(false) => Some("false"),
+                    Val::Int(_) | Val::Ip(_) | Val::Time(_) => None,
+                };
+            }
+        };
+        Some(cell.get_or_init(|| {
+            let mut s = String::new();
+            let _ = match v {
+                Val::Text(t) => write!(s, "{t}"),
+                Val::Int(i) => write!(s, "{i}"),
+                Val::Bool(b) => write!(s, "{b}"),
+                Val::Ip(ip) => write!(s, "{ip}"),
+                Val::Time(ms) => write!(s, "{}", UnixTime(ms.div_euclid(1000)).iso8601()),
+            };
+            s
+        }))
     }
 }
