@@ -282,6 +282,8 @@ impl Condition {
                         None => self.negated,
                     }
             }
+            // The common case: one value, no set operator.
+            Found::One(v) if self.set.is_none() => self.matches_any(v, facts) != self.negated,
             Found::One(v) => self.over(std::iter::once(v), facts),
             Found::TagKeys(tags) => self.over(tags.iter().map(|(k, _)| Val::Text(k)), facts),
         }
@@ -297,6 +299,7 @@ impl Condition {
     }
 
     /// Whether one request value matches at least one policy value (the positive test).
+    #[inline]
     fn matches_any(&self, v: Val<'_>, facts: &Facts<'_>) -> bool {
         // Text operators on a typed key (rare) read its text form, made once per request.
         let text = || match v {

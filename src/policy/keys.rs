@@ -205,6 +205,7 @@ pub struct Texts {
 }
 
 impl<'a> Facts<'a> {
+    #[inline]
     pub fn get(&self, key: &Key) -> Found<'_> {
         let text = |s: Option<&'a str>| s.map_or(Found::Absent, |s| Found::One(Val::Text(s)));
         let typed = |v: Option<Val<'static>>| v.map_or(Found::Absent, Found::One);

@@ -188,8 +188,22 @@ fn char_len(b: u8) -> usize {
 
 /// The linear two-pointer wildcard match with one backtrack point, over segments.
 fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
+    // The literal head (an ARN up to its first wildcard, say) is compared in bulk; the
+    // byte-at-a-time match starts where the first wildcard is.
     let mut p = Pos { seg: 0, off: 0 };
     let mut vi = 0usize;
+    for (i, s) in segs.iter().enumerate() {
+        let lit_len = if s.wild { s.text.find(['*', '?']).unwrap_or(s.text.len()) } else { s.text.len() };
+        let lit = &s.text.as_bytes()[..lit_len];
+        if !v[vi..].starts_with(lit) {
+            return false;
+        }
+        vi += lit_len;
+        p = Pos { seg: i, off: lit_len };
+        if lit_len < s.text.len() {
+            break;
+        }
+    }
     // Where to resume after the last `*`: the pattern position after it, and the value
     // position it has swallowed up to.
     let mut star: Option<(Pos, usize)> = None;
