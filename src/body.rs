@@ -16,7 +16,8 @@ pub enum GateBody {
     Full(Option<Bytes>),
     Stream(Incoming),
     /// A store response; its connection goes back to the pool once the body has ended.
-    Pooled(Incoming, Option<Lease>),
+    /// (Options so that `drop` can move them out.)
+    Pooled(Option<Incoming>, Option<Lease>),
 }
 
 impl GateBody {
@@ -35,21 +36,38 @@ impl GateBody {
             lease.release();
             return Self::Stream(body);
         }
-        Self::Pooled(body, Some(lease))
+        Self::Pooled(Some(body), Some(lease))
     }
 }
 
 impl Drop for GateBody {
     // hyper may stop polling a body once its Content-Length is written, so the end is also
-    // recognised here; a body dropped before its end closes the connection with the lease.
+    // recognised here. Every byte may have arrived before hyper's client has read the end
+    // of the message; dropping the body then would close a good connection, so a task
+    // reads that last step and releases. A body dropped before its end closes the
+    // connection with the lease.
     fn drop(&mut self) {
-        if let Self::Pooled(body, lease) = self
-            && body.is_end_stream()
-            && let Some(lease) = lease.take()
-        {
+        let Self::Pooled(body, lease) = self else { return };
+        let (Some(body), Some(lease)) = (body.take(), lease.take()) else { return };
+        if body.is_end_stream() {
             lease.release();
+        } else if body.size_hint().exact() == Some(0)
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(finish(body, lease));
         }
     }
+}
+
+/// Reads a body whose bytes have all arrived to its end, then releases its connection.
+async fn finish(mut body: Incoming, lease: Lease) {
+    use http_body_util::BodyExt as _;
+    while let Some(frame) = body.frame().await {
+        if frame.is_err() {
+            return;
+        }
+    }
+    lease.release();
 }
 
 impl Body for GateBody {
@@ -60,7 +78,8 @@ impl Body for GateBody {
         match self.get_mut() {
             Self::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             Self::Stream(s) => Pin::new(s).poll_frame(cx),
-            Self::Pooled(s, lease) => {
+            Self::Pooled(None, _) => Poll::Ready(None),
+            Self::Pooled(Some(s), lease) => {
                 let frame = Pin::new(s).poll_frame(cx);
                 match &frame {
                     Poll::Ready(None) => {
@@ -80,15 +99,16 @@ impl Body for GateBody {
     fn is_end_stream(&self) -> bool {
         match self {
             Self::Full(b) => b.is_none(),
-            Self::Stream(s) | Self::Pooled(s, _) => s.is_end_stream(),
+            Self::Stream(s) | Self::Pooled(Some(s), _) => s.is_end_stream(),
+            Self::Pooled(None, _) => true,
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             Self::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
-            Self::Full(None) => SizeHint::with_exact(0),
-            Self::Stream(s) | Self::Pooled(s, _) => s.size_hint(),
+            Self::Full(None) | Self::Pooled(None, _) => SizeHint::with_exact(0),
+            Self::Stream(s) | Self::Pooled(Some(s), _) => s.size_hint(),
         }
     }
 }

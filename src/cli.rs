@@ -49,9 +49,12 @@ struct ExplainArgs {
     /// The full URL, as the client would send it (presigned query included).
     #[arg(long)]
     url: String,
-    /// The client's address as the gate would see it.
+    /// The client's address as the gate would see it (after PROXY and X-Forwarded-For).
     #[arg(long, default_value = "127.0.0.1")]
     source_ip: std::net::IpAddr,
+    /// The VPC endpoint a PROXY header would name.
+    #[arg(long)]
+    vpce: Option<String>,
     /// When the request arrives (RFC 3339); defaults to now.
     #[arg(long)]
     at: Option<String>,
@@ -228,8 +231,15 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         };
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
+    if let Some(v) = &args.vpce
+        && !crate::network::is_vpce_id(v)
+    {
+        eprintln!("--vpce: \"{v}\" is not a VPC endpoint id such as vpce-0123456789abcdef0");
+        return ExitCode::from(EXIT_CONFIG);
+    }
     let decider = crate::decide::Decider::new(&config);
-    let arrival = crate::decide::Arrival { source_ip: args.source_ip.to_canonical(), now_ms, secure: false };
+    let origin = decider.network.origin(args.source_ip.to_canonical(), args.vpce.as_deref());
+    let arrival = crate::decide::Arrival { origin, now_ms, secure: false };
     match crate::explain::explain_url(&decider, &args.method, &args.url, &headers, &arrival) {
         Ok(explained) => {
             println!("{}", explained.text);

@@ -2,7 +2,6 @@
 //! facts policies read → authorize. `serve` runs it for every request; `explain` runs the
 //! same code for one URL and prints the trace.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use http::{HeaderMap, StatusCode, header};
@@ -11,6 +10,7 @@ use crate::authorize::{Decision, PolicyObserver, Subject, Target, ViaAccessPoint
 use crate::classify::{Action, Asked, Catalog};
 use crate::config::{Config, User};
 use crate::credentials::Credentials;
+use crate::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
 use crate::policy::{AccessPointFacts, AuthFacts, Facts};
 use crate::s3err::S3Error;
@@ -33,18 +33,19 @@ pub struct Decider {
     pub catalog: Catalog,
     pub credentials: Credentials,
     pub max_skew_secs: i64,
+    pub network: NetworkMap,
 }
 
 /// Where a request came from and when, as the connection and the clock say.
 #[derive(Debug, Clone, Copy)]
-pub struct Arrival {
-    pub source_ip: IpAddr,
+pub struct Arrival<'a> {
+    pub origin: Origin<'a>,
     /// Milliseconds since the epoch, read once.
     pub now_ms: i64,
     pub secure: bool,
 }
 
-impl Arrival {
+impl Arrival<'_> {
     pub fn now(&self) -> UnixTime {
         UnixTime(self.now_ms.div_euclid(1000))
     }
@@ -61,7 +62,29 @@ impl Decider {
             },
             credentials: Credentials::new(&config.users),
             max_skew_secs: config.server.max_clock_skew_secs,
+            network: NetworkMap::new(&config.network),
         }
+    }
+
+    /// A VPC-bound access point serves its VPC only, whatever the policies say; checked
+    /// before any signature or policy work.
+    pub fn check_network(&self, asked: &Asked, arrival: &Arrival<'_>) -> Result<(), S3Error> {
+        let aps = asked.access_point.iter().chain(asked.copy_source.iter().flat_map(|c| c.access_point.iter()));
+        for ap in aps {
+            if let Some(vpc) = &ap.vpc_id
+                && arrival.origin.vpc != Some(vpc.as_str())
+            {
+                tracing::debug!(
+                    access_point = %ap.name,
+                    client = %arrival.origin.client,
+                    from_vpc = arrival.origin.vpc.unwrap_or("(none)"),
+                    "denied: access point {} serves requests from {vpc} only",
+                    ap.name
+                );
+                return Err(S3Error::access_denied());
+            }
+        }
+        Ok(())
     }
 
     /// Presigned SigV4 only, for now: anything else is an anonymous request, and the gate
@@ -148,7 +171,7 @@ impl Decider {
     /// decoded `x-amz-tagging` header, owned by the caller (see `request_tags`).
     pub fn facts<'a>(
         &'a self,
-        arrival: &Arrival,
+        arrival: &Arrival<'a>,
         caller: &'a Authenticated,
         asked: &'a Asked,
         query: &'a Query<'_>,
@@ -168,10 +191,11 @@ impl Decider {
             userid: Some(&caller.user.userid),
             token_issue_time: None,
             now_ms: arrival.now_ms,
-            source_ip: Some(arrival.source_ip),
-            source_vpc: None,
-            source_vpce: None,
-            vpc_source_ip: None,
+            // AWS leaves aws:SourceIp out for traffic through a VPC, and gives aws:VpcSourceIp.
+            source_ip: (!arrival.origin.is_vpc()).then_some(arrival.origin.client),
+            source_vpc: arrival.origin.vpc,
+            source_vpce: arrival.origin.vpce,
+            vpc_source_ip: arrival.origin.is_vpc().then_some(arrival.origin.client),
             secure_transport: arrival.secure,
             auth: Some(AuthFacts {
                 auth_type: "REST-QUERY-STRING",
@@ -186,7 +210,7 @@ impl Decider {
             access_point: asked.access_point.as_ref().map(|ap| AccessPointFacts {
                 arn: &ap.arn,
                 account: &self.catalog.outpost.account_id,
-                network_origin: "Internet",
+                network_origin: if ap.vpc_id.is_some() { "VPC" } else { "Internet" },
             }),
             headers: AmzHeader::ALL.map(|h| header(h.header_name())),
             tags,

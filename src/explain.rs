@@ -104,7 +104,7 @@ pub fn explain_url(
     method: &str,
     url: &str,
     headers: &[(String, String)],
-    arrival: &crate::decide::Arrival,
+    arrival: &crate::decide::Arrival<'_>,
 ) -> Result<Explained, String> {
     use crate::decide::{host_of, request_tags};
     use crate::sigv4::Query;
@@ -136,6 +136,17 @@ pub fn explain_url(
         Ok(a) => a,
         Err(e) => return Ok(refused(e)),
     };
+    if let Err(e) = decider.check_network(&asked, arrival) {
+        let why = match asked.access_point.as_ref().and_then(|ap| ap.vpc_id.as_ref().map(|v| (&ap.name, v))) {
+            Some((name, vpc)) => format!(
+                "access point {name} serves requests from {vpc} only; this client ({}) is {}",
+                arrival.origin.client,
+                arrival.origin.vpc.map_or_else(|| "not in a configured VPC".to_owned(), |v| format!("in {v}"))
+            ),
+            None => "the copy source's access point is bound to another VPC".to_owned(),
+        };
+        return Ok(Explained { allowed: false, text: format!("{}\n({why})", refused(e).text) });
+    }
     let _ = writeln!(text, "request: {} {} (host {host})", parts.method, parts.uri.path());
     let _ = writeln!(text, "action: {} on {}", asked.action.name(), asked.resource);
     let caller = match decider.authenticate(&parts, host, &query, arrival.now()) {
@@ -149,11 +160,15 @@ pub fn explain_url(
     let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
     let _ = writeln!(
         text,
-        "caller: {} (access key {}), presigned, signature age {} ms, source ip {}",
+        "caller: {} (access key {}), presigned, signature age {} ms, from {}{}",
         caller.user.arn,
         caller.access_key_id,
         arrival.now_ms.saturating_sub(caller.signed_at.0.saturating_mul(1000)).max(0),
-        arrival.source_ip,
+        arrival.origin.client,
+        match (arrival.origin.vpc, arrival.origin.vpce) {
+            (None, None) => String::new(),
+            (vpc, vpce) => format!(" in {} via {}", vpc.unwrap_or("an unlisted VPC"), vpce.unwrap_or("no endpoint")),
+        },
     );
     let mut recorder = Recorder::new(&facts);
     let decision = decider.authorize(&facts, &caller, &asked, &mut recorder);

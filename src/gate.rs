@@ -15,6 +15,7 @@ use crate::body::GateBody;
 use crate::config::Config;
 use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
 use crate::explain::{Recorder, render};
+use crate::network::VpceId;
 use crate::s3err::S3Error;
 use crate::sigv4::Query;
 use crate::time::now_ms;
@@ -23,11 +24,24 @@ use crate::upstream::{StoreError, StoreTarget, Upstream};
 /// Answered on every listener without authentication.
 pub const HEALTH_PATH: &str = "/_gate/healthz";
 
-/// What the gate knows about the connection a request came on.
+/// What the gate knows about the connection a request came on, computed once when it is
+/// accepted.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnInfo {
+    /// The socket's peer.
     pub peer: SocketAddr,
     pub local: SocketAddr,
+    /// Who sent the HTTP requests: the PROXY header's source, else the peer.
+    pub sender: SocketAddr,
+    /// The VPC endpoint the PROXY header named.
+    pub vpce: Option<VpceId>,
+}
+
+impl ConnInfo {
+    /// A connection with no load balancer in front.
+    pub fn direct(peer: SocketAddr, local: SocketAddr) -> Self {
+        Self { peer, local, sender: peer, vpce: None }
+    }
 }
 
 /// One worker's gate: the shared, read-only state and this worker's own store client
@@ -60,6 +74,11 @@ impl Gate {
         Self { shared: Arc::new(shared), upstream }
     }
 
+    /// The network map, for the listener's PROXY-header decisions.
+    pub fn network(&self) -> &crate::network::NetworkMap {
+        &self.shared.decider.network
+    }
+
     /// Another worker's gate: the same shared state, a store client of its own.
     #[must_use]
     pub fn for_worker(&self) -> Self {
@@ -67,7 +86,10 @@ impl Gate {
     }
 
     pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<GateBody> {
-        let arrival = Arrival { source_ip: conn.peer.ip().to_canonical(), now_ms: now_ms(), secure: false };
+        let network = &self.shared.decider.network;
+        let client = network.client_ip(conn.sender.ip(), req.headers());
+        let origin = network.origin(client, conn.vpce.as_ref().map(VpceId::as_str));
+        let arrival = Arrival { origin, now_ms: now_ms(), secure: false };
         let started = Instant::now();
         let request_id = format!("{:016X}", rand::random::<u64>());
         let method = req.method().clone();
@@ -87,6 +109,8 @@ impl Gate {
             target: "outpost_gate::access",
             request_id = %request_id,
             client = %conn.peer,
+            source = %arrival.origin.client,
+            vpc = arrival.origin.vpc.unwrap_or("-"),
             method = %method,
             path = %path,
             action = trace.action.unwrap_or("-"),
@@ -102,7 +126,7 @@ impl Gate {
     async fn serve(
         &self,
         req: Request<Incoming>,
-        arrival: &Arrival,
+        arrival: &Arrival<'_>,
         request_id: &str,
         trace: &mut Trace,
     ) -> Result<Response<GateBody>, S3Error> {
@@ -118,6 +142,7 @@ impl Gate {
 
         let asked = decider.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
         trace.action = Some(asked.action.name());
+        decider.check_network(&asked, arrival)?;
 
         // The key id names who claims to sign, even when the claim fails (never the secret).
         trace.access_key_id = claimed_access_key(&query);

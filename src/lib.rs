@@ -6,6 +6,9 @@
 //! In the order a request meets them:
 //!
 //! - [`server`]: listeners, connections, limits, graceful shutdown.
+//! - [`proxy_proto`]: PROXY protocol v2 headers from a load balancer (pure parser, and the
+//!   reading around it).
+//! - [`network`]: the client behind proxies (`X-Forwarded-For`) and its VPC, if any.
 //! - [`gate`]: the request road, classify → authenticate → authorize → forward; the one
 //!   place refusals become S3 XML and the one log line per request.
 //! - [`classify`]: addressing (path, virtual host, Outposts access points), the action, the
@@ -37,8 +40,10 @@ pub mod decide;
 pub mod explain;
 pub mod gate;
 pub mod logbuf;
+pub mod network;
 pub mod policy;
 pub mod pool;
+pub mod proxy_proto;
 pub mod s3err;
 pub mod secret;
 pub mod server;

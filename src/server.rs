@@ -25,8 +25,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use crate::config::{Config, StoreConfig};
+use crate::config::{Config, ProxyMode, StoreConfig};
 use crate::gate::{ConnInfo, Gate};
+use crate::proxy_proto::{self, ProxyHeader, Rewind};
 use crate::store::start_embedded;
 use crate::upstream::StoreTarget;
 
@@ -76,8 +77,12 @@ pub fn run_until(
     let gate = Gate::new(config, store);
     let permits = Arc::new(Semaphore::new(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let header_read_timeout = config.server.header_read_timeout;
-    let grace = config.server.shutdown_grace;
+    let settings = Settings {
+        header_read_timeout: config.server.header_read_timeout,
+        grace: config.server.shutdown_grace,
+        proxy_mode: config.server.proxy_protocol,
+    };
+    let grace = settings.grace;
 
     let mut threads = Vec::with_capacity(workers);
     for (i, worker_listeners) in listeners.into_iter().enumerate() {
@@ -87,7 +92,7 @@ pub fn run_until(
         let thread = std::thread::Builder::new()
             .name(format!("outpost-gate-{i}"))
             .spawn(move || {
-                rt.block_on(worker(worker_listeners, gate, permits, stop, header_read_timeout, grace));
+                rt.block_on(worker(worker_listeners, gate, permits, stop, settings));
             })
             .map_err(ServeError::Runtime)?;
         threads.push(thread);
@@ -103,6 +108,15 @@ pub fn run_until(
         let _ = t.join();
     }
     Ok(())
+}
+
+/// How connections are handled, from `[server]`.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    /// For the request head, and for the PROXY header before it.
+    header_read_timeout: std::time::Duration,
+    grace: std::time::Duration,
+    proxy_mode: ProxyMode,
 }
 
 /// One listening socket per worker per address, all sharing the port (`SO_REUSEPORT`). A
@@ -144,9 +158,9 @@ async fn worker(
     gate: Gate,
     permits: Arc<Semaphore>,
     stop: watch::Receiver<bool>,
-    header_read_timeout: std::time::Duration,
-    grace: std::time::Duration,
+    settings: Settings,
 ) {
+    let Settings { header_read_timeout, grace, proxy_mode } = settings;
     let gate = Arc::new(gate);
     crate::logbuf::buffer_this_thread();
     let flusher = tokio::spawn(async {
@@ -190,18 +204,64 @@ async fn worker(
                     _ = stop.changed() => break,
                 };
                 let _ = stream.set_nodelay(true);
-                serve_connection(stream, ConnInfo { peer, local }, &gate, &builder, &graceful, permit);
+                let conn = ConnInfo::direct(peer, local);
+                let reads_proxy = match proxy_mode {
+                    ProxyMode::Off => false,
+                    ProxyMode::Required => true,
+                    ProxyMode::Optional => gate.network().is_trusted_proxy(peer.ip()),
+                };
+                if !reads_proxy {
+                    serve_connection(stream, conn, &gate, &builder, &graceful, permit);
+                    continue;
+                }
+                // The PROXY header is read off the accept loop, under the header timeout.
+                let (gate, builder, graceful) = (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful));
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let required = proxy_mode == ProxyMode::Required;
+                    let read = tokio::time::timeout(header_read_timeout, proxy_proto::read_headers(&mut stream, required));
+                    let accepted = match read.await {
+                        Ok(Ok(a)) => a,
+                        Ok(Err(e)) => {
+                            tracing::warn!(peer = %peer, "closing the connection unserved: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::warn!(
+                                peer = %peer,
+                                "closing the connection unserved: no complete PROXY header within {header_read_timeout:?}"
+                            );
+                            return;
+                        }
+                    };
+                    if accepted.dropped > 0 {
+                        tracing::debug!(peer = %peer, "ignored {} further PROXY header(s) behind the first", accepted.dropped);
+                    }
+                    let conn = match accepted.header {
+                        Some(ProxyHeader { source: Some(sender), vpce }) => ConnInfo { sender, vpce, ..conn },
+                        Some(ProxyHeader { source: None, vpce }) => ConnInfo { vpce, ..conn },
+                        None => conn,
+                    };
+                    serve_connection(Rewind::new(accepted.rest, stream), conn, &gate, &builder, &graceful, permit);
+                });
             }
         });
     }
     // Accept loops end on the stop signal; dropping their listeners closes the sockets.
     while accepts.join_next().await.is_some() {}
 
-    // The accept loops have ended, so this is the last handle.
+    // The accept loops have ended; a connection still reading its PROXY header may hold a
+    // handle for a moment (at most the header timeout).
     let drained = async move {
-        match Arc::try_unwrap(graceful) {
-            Ok(g) => g.shutdown().await,
-            Err(_) => std::future::pending().await,
+        let mut graceful = graceful;
+        loop {
+            match Arc::try_unwrap(graceful) {
+                Ok(g) => break g.shutdown().await,
+                Err(still_shared) => {
+                    graceful = still_shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
         }
     };
     tokio::select! {

@@ -90,10 +90,13 @@ async fn store_connections_are_reused_after_complete_bodies() {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"K\"\nsecret_access_key = \"S\"\n"
         )),
+        // One worker: the client may open a second connection (reqwest does not promise
+        // reuse), and with one worker it still meets the same store pool.
+        server_toml: "workers = 1\n".into(),
         ..Setup::default()
     });
     let now = outpost_gate::time::UnixTime::now;
-    // One client connection: every request lands on the same worker, one at a time.
+    // Sequential requests, one at a time.
     let client = http();
     for i in 0..20 {
         let method = if i % 2 == 0 { "GET" } else { "HEAD" };

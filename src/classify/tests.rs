@@ -15,6 +15,7 @@ fn catalog() -> Catalog {
         bucket: "b1".into(),
         policy: None,
         arn: format!("{base}/accesspoint/myaccesspoint"),
+        vpc_id: None,
     };
     Catalog {
         outpost,

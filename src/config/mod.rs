@@ -6,9 +6,8 @@
 //! fault (`config/outpost-gate.toml: buckets[1].policy: policies/b.json: Statement[0].Effect:
 //! …`), which is what `check-config` prints. Relative paths are resolved against the
 //! directory of the configuration file. Features whose enforcement is not built yet
-//! (TLS, PROXY protocol, VPC-bound access points, STS, the admin listener) are refused
-//! here by name: a gate that silently ignored `vpc_id` would be more open than its owner
-//! believes.
+//! (TLS, STS, the admin listener, JSON logs) are refused here by name: a gate that
+//! silently ignored one would do less than its owner believes.
 
 mod raw;
 mod validate;
@@ -50,9 +49,20 @@ pub struct ServerConfig {
     pub endpoint_hosts: Vec<String>,
     pub shutdown_grace: Duration,
     pub header_read_timeout: Duration,
+    pub proxy_protocol: ProxyMode,
     pub max_connections: usize,
     /// Worker threads (resolved: at least 1).
     pub workers: usize,
+}
+
+/// Whether connections start with a PROXY protocol v2 header (INTERFACE.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    Off,
+    /// Every connection must start with one; the listener is for the load balancer only.
+    Required,
+    /// Read one only from peers in `network.trusted_proxies`.
+    Optional,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +102,8 @@ pub struct AccessPoint {
     pub policy: Option<Arc<Policy>>,
     /// `…:outpost/OP/accesspoint/NAME`.
     pub arn: String,
+    /// Only clients from this VPC may use it.
+    pub vpc_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -120,13 +132,13 @@ pub struct Role {
     pub instance_profile: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct NetworkConfig {
     pub trusted_proxies: Vec<IpNet>,
     pub vpcs: Vec<Vpc>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Vpc {
     pub id: String,
     pub cidrs: Vec<IpNet>,

@@ -12,7 +12,7 @@ use ipnet::IpNet;
 
 use super::raw::{self, RawConfig};
 use super::{
-    AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, Role, ServerConfig,
+    AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, ProxyMode, Role, ServerConfig,
     StoreConfig, User, Vpc,
 };
 use crate::policy::{Policy, PolicyKind};
@@ -107,13 +107,10 @@ impl Validator {
             if !buckets.contains_key(&ap.bucket) {
                 self.problem(format!("{key}.bucket"), format!("no bucket \"{}\" in [[buckets]]", ap.bucket));
             }
-            if ap.vpc_id.is_some() {
-                self.not_yet(&format!("{key}.vpc_id"), "a VPC-bound access point");
-            }
             let policy =
                 ap.policy.as_deref().and_then(|p| self.policy(&format!("{key}.policy"), p, PolicyKind::Resource));
             let arn = format!("{arn_base}/accesspoint/{}", ap.name);
-            let entry = AccessPoint { name: ap.name.clone(), bucket: ap.bucket, policy, arn };
+            let entry = AccessPoint { name: ap.name.clone(), bucket: ap.bucket, policy, arn, vpc_id: ap.vpc_id };
             if access_points.insert(ap.name.clone(), Arc::new(entry)).is_some() {
                 self.problem(format!("{key}.name"), format!("access point \"{}\" is listed twice", ap.name));
             }
@@ -122,6 +119,17 @@ impl Validator {
         let users = self.users(raw.users);
         let roles = self.roles(raw.roles);
         let network = self.network(raw.network);
+        // A VPC-bound access point must name a VPC the gate can recognize clients of.
+        for (i, ap) in access_points.values().enumerate() {
+            if let Some(vpc) = &ap.vpc_id
+                && !network.vpcs.iter().any(|v| v.id == *vpc)
+            {
+                self.problem(
+                    format!("access_points[{i}].vpc_id"),
+                    format!("no [[network.vpcs]] entry has id \"{vpc}\", so no client could use this access point"),
+                );
+            }
+        }
         if raw.sts.enabled {
             self.not_yet("sts.enabled", "the STS endpoint");
         }
@@ -185,16 +193,18 @@ impl Validator {
         if s.tls_cert.is_some() || s.tls_key.is_some() {
             self.not_yet("server.tls_cert", "a TLS listener");
         }
-        match s.proxy_protocol.as_deref() {
-            None | Some("off") => {}
-            Some("required" | "optional") => {
-                self.not_yet("server.proxy_protocol", "the PROXY protocol");
+        let proxy_protocol = match s.proxy_protocol.as_deref() {
+            None | Some("off") => ProxyMode::Off,
+            Some("required") => ProxyMode::Required,
+            Some("optional") => ProxyMode::Optional,
+            Some(other) => {
+                self.problem(
+                    "server.proxy_protocol",
+                    format!("\"{other}\": expected \"off\", \"required\" or \"optional\""),
+                );
+                ProxyMode::Off
             }
-            Some(other) => self.problem(
-                "server.proxy_protocol",
-                format!("\"{other}\": expected \"off\", \"required\" or \"optional\""),
-            ),
-        }
+        };
         if s.workers > 1024 {
             self.problem("server.workers", "at most 1024 (0 means one per core)");
         }
@@ -207,6 +217,7 @@ impl Validator {
             endpoint_hosts,
             shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
             header_read_timeout: Duration::from_secs(s.header_read_timeout_secs.max(1)),
+            proxy_protocol,
             max_connections: s.max_connections,
             workers: match s.workers {
                 0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
@@ -387,15 +398,31 @@ impl Validator {
             .vpcs
             .into_iter()
             .enumerate()
-            .map(|(i, v)| Vpc {
-                cidrs: v
-                    .cidrs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, s)| net(format!("network.vpcs[{i}].cidrs[{j}]"), s, self))
-                    .collect(),
-                id: v.id,
-                endpoint_id: v.endpoint_id,
+            .map(|(i, v)| {
+                if !v.id.starts_with("vpc-") {
+                    self.problem(
+                        format!("network.vpcs[{i}].id"),
+                        format!("\"{}\" is not a VPC id such as \"vpc-1a2b3c4d\"", v.id),
+                    );
+                }
+                if let Some(e) = &v.endpoint_id
+                    && !crate::network::is_vpce_id(e)
+                {
+                    self.problem(
+                        format!("network.vpcs[{i}].endpoint_id"),
+                        format!("\"{e}\" is not a VPC endpoint id such as \"vpce-0123456789abcdef0\""),
+                    );
+                }
+                Vpc {
+                    cidrs: v
+                        .cidrs
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, s)| net(format!("network.vpcs[{i}].cidrs[{j}]"), s, self))
+                        .collect(),
+                    id: v.id,
+                    endpoint_id: v.endpoint_id,
+                }
             })
             .collect();
         NetworkConfig { trusted_proxies, vpcs }

@@ -60,6 +60,10 @@ pub struct Setup {
     /// Access point policy JSON for the test access point.
     pub access_point_policy: Option<String>,
     pub shutdown_grace_secs: Option<u64>,
+    /// More lines for `[server]` (`proxy_protocol = "required"`, timeouts).
+    pub server_toml: String,
+    /// More lines for the test access point (`vpc_id = "…"`).
+    pub access_point_toml: String,
 }
 
 impl Gate {
@@ -109,6 +113,7 @@ listen = ["127.0.0.1:0"]
 max_clock_skew_secs = 900
 endpoint_hosts = ["{AP_HOST_SUFFIX}", "localhost"]
 shutdown_grace_secs = {grace}
+{server_extra}
 
 [outpost]
 region = "{REGION}"
@@ -122,7 +127,7 @@ name = "{BUCKET}"
 [[access_points]]
 name = "{AP}"
 bucket = "{BUCKET}"
-{ap_policy}
+{ap_policy}{ap_extra}
 [[users]]
 arn = "arn:aws:iam::{ACCOUNT}:user/tester"
 policies = [{user_policies}]
@@ -134,7 +139,9 @@ policies = ["policies/nobody.json"]
 access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
 {extra}
 "#,
-            extra = setup.extra_toml
+            extra = setup.extra_toml,
+            server_extra = setup.server_toml,
+            ap_extra = setup.access_point_toml,
         );
         let config = p.join("gate.toml");
         std::fs::write(&config, toml).unwrap();
@@ -276,4 +283,81 @@ pub fn explain(gate: &Gate, args: &[&str]) -> (i32, String) {
         .expect("run explain");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// A PROXY protocol v2 header as a Network Load Balancer writes it, byte by byte from the
+/// specification: PROXY over TCP from `source` (LOCAL when `None`), with the AWS VPC
+/// endpoint TLV when `vpce` is given.
+pub fn proxy_v2(source: Option<std::net::SocketAddr>, vpce: Option<&str>) -> Vec<u8> {
+    use std::net::SocketAddr;
+    let mut body = Vec::new();
+    let (command, family) = match source {
+        None => (0x20, 0x00),
+        Some(SocketAddr::V4(s)) => {
+            body.extend_from_slice(&s.ip().octets());
+            body.extend_from_slice(&[10, 0, 0, 1]);
+            body.extend_from_slice(&s.port().to_be_bytes());
+            body.extend_from_slice(&443u16.to_be_bytes());
+            (0x21, 0x11)
+        }
+        Some(SocketAddr::V6(s)) => {
+            body.extend_from_slice(&s.ip().octets());
+            body.extend_from_slice(&std::net::Ipv6Addr::LOCALHOST.octets());
+            body.extend_from_slice(&s.port().to_be_bytes());
+            body.extend_from_slice(&443u16.to_be_bytes());
+            (0x21, 0x21)
+        }
+    };
+    if let Some(id) = vpce {
+        body.push(0xEA);
+        body.extend_from_slice(&u16::try_from(id.len() + 1).unwrap().to_be_bytes());
+        body.push(0x01);
+        body.extend_from_slice(id.as_bytes());
+    }
+    // A NOOP TLV, as load balancers pad with.
+    body.extend_from_slice(&[0x04, 0x00, 0x02, 0, 0]);
+    let mut h = b"\r\n\r\n\0\r\nQUIT\n".to_vec();
+    h.extend_from_slice(&[command, family]);
+    h.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+    h.extend_from_slice(&body);
+    h
+}
+
+/// Connects from `source` (a loopback address), writes `preamble` then an HTTP/1.1 GET of
+/// `path_and_query` with `headers`, and returns everything the gate answers before it
+/// closes (empty when it closes without answering).
+pub async fn raw_get(
+    gate: &Gate,
+    source: &str,
+    preamble: &[u8],
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(gate.addr.parse().unwrap()).await.unwrap();
+    let mut req = preamble.to_vec();
+    let host = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map_or(gate.addr.as_str(), |(_, v)| *v);
+    req.extend_from_slice(format!("GET {path_and_query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n").as_bytes());
+    for (k, v) in headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("host")) {
+        req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    // The gate may close before reading it all (a refused PROXY header): not an error here.
+    let _ = stream.write_all(&req).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The status code of a raw HTTP answer, or 0 when there was none.
+pub fn status_of(answer: &str) -> u16 {
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// The path and query of a URL.
+pub fn path_and_query(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme.find('/').map_or_else(|| "/".to_owned(), |i| after_scheme[i..].to_owned())
 }
