@@ -13,4 +13,5 @@ fi
 command -v curl >/dev/null || { echo "curl is needed by the README test (apt-get install curl)" >&2; exit 2; }
 
 export OUTPOST_GATE_PYTHON="$PWD/.venv/bin/python"
-exec cargo test --all-targets "$@"
+# --no-fail-fast: one failing test file must not hide the others' results.
+exec cargo test --all-targets --no-fail-fast "$@"
