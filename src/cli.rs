@@ -35,9 +35,30 @@ enum Command {
     },
     /// Print a presigned URL made with a configured key.
     Presign(PresignArgs),
+    /// Mint temporary credentials and print them as AWS `credential_process` JSON.
+    Credentials(CredentialsArgs),
     /// Authenticate and authorize a URL as `serve` would, and print why it is allowed or
     /// denied; exit 0 when allowed, 1 when denied.
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("who").required(true).args(["user", "role"]))]
+struct CredentialsArgs {
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A configured user: a session with the user's identity (as GetSessionToken).
+    #[arg(long)]
+    user: Option<String>,
+    /// A configured role: a role session (as AssumeRole), or with --instance-profile the
+    /// role's instance-profile credentials.
+    #[arg(long)]
+    role: Option<String>,
+    #[arg(long, requires = "role")]
+    instance_profile: bool,
+    /// Seconds; defaults as AWS's: 43200 for users, 3600 for roles and instance profiles.
+    #[arg(long)]
+    duration: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,6 +132,7 @@ pub fn run() -> ExitCode {
         Command::CheckConfig { config } => check_config(config),
         Command::Presign(args) => presign(&args),
         Command::Explain(args) => explain(&args),
+        Command::Credentials(args) => credentials(&args),
     }
 }
 
@@ -206,6 +228,62 @@ fn presign(args: &PresignArgs) -> ExitCode {
     );
     println!("{url}");
     ExitCode::SUCCESS
+}
+
+fn credentials(args: &CredentialsArgs) -> ExitCode {
+    use crate::sts::token::SessionKind;
+    let config = match load(args.config.clone()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let Some(sts) = &config.sts else {
+        eprintln!("{}: sts.enabled: must be true to mint credentials", config.source.display());
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let fail = |what: &str| {
+        eprintln!("{what}");
+        ExitCode::from(EXIT_CONFIG)
+    };
+    // The longest life of each kind of temporary credentials, as AWS sets them.
+    let (principal, kind, max, default, session_name) = match (&args.user, &args.role) {
+        (Some(arn), _) => {
+            if !config.users.iter().any(|u| u.arn == *arn) {
+                return fail(&format!("--user: no user \"{arn}\" in {}", config.source.display()));
+            }
+            (arn.clone(), SessionKind::Session, 129_600, 43_200, None)
+        }
+        (None, Some(arn)) => {
+            let Some(role) = config.roles.iter().find(|r| r.arn == *arn) else {
+                return fail(&format!("--role: no role \"{arn}\" in {}", config.source.display()));
+            };
+            let name = Some(format!("outpost-gate-{}", crate::time::now_ms() / 1000));
+            if args.instance_profile {
+                (arn.clone(), SessionKind::InstanceProfile, role.max_session_secs.min(21_600), 3_600, name)
+            } else {
+                (arn.clone(), SessionKind::AssumedRole, role.max_session_secs.min(43_200), 3_600, name)
+            }
+        }
+        (None, None) => return fail("give --user or --role"),
+    };
+    let duration = args.duration.unwrap_or(default.min(max));
+    if duration < sts.min_session_secs || duration > max {
+        return fail(&format!("--duration: must be {}..={max} seconds for these credentials", sts.min_session_secs));
+    }
+    let now = UnixTime(crate::time::now_ms() / 1000);
+    match crate::sts::mint(&sts.keys, &principal, kind, session_name, now, duration) {
+        Ok(s) => {
+            let json = serde_json::json!({
+                "Version": 1,
+                "AccessKeyId": s.access_key_id,
+                "SecretAccessKey": s.secret.expose(),
+                "SessionToken": s.token,
+                "Expiration": UnixTime(s.expires).iso8601().to_string(),
+            });
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
 }
 
 fn explain(args: &ExplainArgs) -> ExitCode {

@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode, header};
 
 use crate::authorize::{Decision, PolicyObserver, Subject, Target, ViaAccessPoint, authorize_observed};
 use crate::classify::{Action, Asked, Catalog};
-use crate::config::{Config, User};
+use crate::config::{Config, Role, StsConfig, User};
 use crate::credentials::Credentials;
 use crate::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
@@ -17,14 +17,85 @@ use crate::s3err::S3Error;
 use crate::sigv4::encode::percent_decode;
 use crate::sigv4::presigned::is_presigned;
 use crate::sigv4::{PresignedAuth, Query, SignedRequest, verify};
+use crate::sts::token::SessionKind;
 use crate::time::UnixTime;
 
 /// Who signed the request, established once at arrival.
 pub struct Authenticated {
-    pub user: Arc<User>,
+    pub caller: Caller,
     pub access_key_id: String,
     pub signed_at: UnixTime,
+    /// The earlier of the URL's expiry and its session token's.
     pub expires_at: UnixTime,
+}
+
+/// The principal behind a key: a user with a permanent key, a user's session
+/// (`GetSessionToken`), or a role's session (`AssumeRole`, instance profiles).
+pub enum Caller {
+    User(Arc<User>),
+    Session { user: Arc<User>, issued: UnixTime },
+    Role { role: Arc<Role>, issued: UnixTime, instance_profile: bool, session_arn: String, userid: String },
+}
+
+impl Caller {
+    /// What policies name: the user ARN, or the role ARN for a role's sessions
+    /// (`aws:PrincipalArn`).
+    pub fn arn(&self) -> &str {
+        match self {
+            Self::User(u) | Self::Session { user: u, .. } => &u.arn,
+            Self::Role { role, .. } => &role.arn,
+        }
+    }
+
+    /// Who is acting, for logs: the assumed-role session ARN for role sessions.
+    pub fn acting_arn(&self) -> &str {
+        match self {
+            Self::Role { session_arn, .. } => session_arn,
+            _ => self.arn(),
+        }
+    }
+
+    pub fn account(&self) -> &str {
+        match self {
+            Self::User(u) | Self::Session { user: u, .. } => &u.account,
+            Self::Role { role, .. } => &role.account,
+        }
+    }
+
+    pub fn policies(&self) -> &[Arc<crate::policy::Policy>] {
+        match self {
+            Self::User(u) | Self::Session { user: u, .. } => &u.policies,
+            Self::Role { role, .. } => &role.policies,
+        }
+    }
+
+    fn principal_type(&self) -> &'static str {
+        match self {
+            Self::User(_) | Self::Session { .. } => "User",
+            Self::Role { .. } => "AssumedRole",
+        }
+    }
+
+    fn username(&self) -> Option<&str> {
+        match self {
+            Self::User(u) | Self::Session { user: u, .. } => Some(&u.name),
+            Self::Role { .. } => None,
+        }
+    }
+
+    fn userid(&self) -> &str {
+        match self {
+            Self::User(u) | Self::Session { user: u, .. } => &u.userid,
+            Self::Role { userid, .. } => userid,
+        }
+    }
+
+    fn token_issue_time(&self) -> Option<UnixTime> {
+        match self {
+            Self::User(_) => None,
+            Self::Session { issued, .. } | Self::Role { issued, .. } => Some(*issued),
+        }
+    }
 }
 
 /// The read-only state deciding needs: buckets, access points, keys (with the signing-key
@@ -34,6 +105,10 @@ pub struct Decider {
     pub credentials: Credentials,
     pub max_skew_secs: i64,
     pub network: NetworkMap,
+    /// Session tokens are accepted when the STS endpoint is on.
+    pub sts: Option<StsConfig>,
+    pub users: Vec<Arc<User>>,
+    pub roles: Vec<Arc<Role>>,
 }
 
 /// Where a request came from and when, as the connection and the clock say.
@@ -63,6 +138,9 @@ impl Decider {
             credentials: Credentials::new(&config.users),
             max_skew_secs: config.server.max_clock_skew_secs,
             network: NetworkMap::new(&config.network),
+            sts: config.sts.clone(),
+            users: config.users.clone(),
+            roles: config.roles.clone(),
         }
     }
 
@@ -108,14 +186,16 @@ impl Decider {
             return Err(S3Error::access_denied());
         }
         let auth = PresignedAuth::parse(query, &self.catalog.outpost.region)?;
-        let entry = self
-            .credentials
-            .lookup(&auth.access_key_id)
-            .ok_or_else(|| S3Error::invalid_access_key_id(&auth.access_key_id))?;
-        // Every configured key is a permanent user key: a session token cannot belong to it.
-        if auth.security_token.is_some() {
-            return Err(S3Error::invalid_token());
-        }
+        let (caller, secret, token_expires) = match self.credentials.lookup(&auth.access_key_id) {
+            // A permanent key: a session token cannot belong to it.
+            Some(_) if auth.security_token.is_some() => return Err(S3Error::invalid_token()),
+            Some(entry) => (Caller::User(Arc::clone(&entry.user)), entry.secret.clone(), None),
+            None => {
+                let (caller, secret, expires) =
+                    self.open_session(&auth.access_key_id, auth.security_token.as_deref(), now)?;
+                (caller, secret, Some(expires))
+            }
+        };
         let signed = SignedRequest {
             method: parts.method.as_str(),
             raw_path: parts.uri.path(),
@@ -123,13 +203,53 @@ impl Decider {
             headers: &parts.headers,
             host,
         };
-        verify(&signed, &auth, &entry.secret, now, self.max_skew_secs, &self.credentials.signing_keys)?;
+        verify(&signed, &auth, &secret, now, self.max_skew_secs, &self.credentials.signing_keys)?;
+        let url_expires = auth.expires_at();
         Ok(Authenticated {
-            user: Arc::clone(&entry.user),
-            expires_at: auth.expires_at(),
+            caller,
+            expires_at: token_expires.map_or(url_expires, |t| t.min(url_expires)),
             signed_at: auth.signed_at,
             access_key_id: auth.access_key_id,
         })
+    }
+
+    /// A session key: its token must be present, open with one of our keys, belong to this
+    /// key id, and not have expired; the secret is derived from it.
+    pub fn open_session(
+        &self,
+        access_key_id: &str,
+        token: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(Caller, crate::secret::SecretKey, UnixTime), S3Error> {
+        let (Some(sts), Some(token)) = (&self.sts, token) else {
+            return Err(S3Error::invalid_access_key_id(access_key_id));
+        };
+        let (claims, secret) = sts.keys.open(token).map_err(|_| S3Error::invalid_token())?;
+        if !crate::secret::ct_eq(claims.access_key_id.as_bytes(), access_key_id.as_bytes()) {
+            return Err(S3Error::invalid_token());
+        }
+        if now.0 > claims.expires {
+            return Err(S3Error::expired_token());
+        }
+        let issued = UnixTime(claims.issued);
+        let caller = match claims.kind {
+            SessionKind::Session => {
+                let user = self.users.iter().find(|u| u.arn == claims.principal).ok_or_else(S3Error::invalid_token)?;
+                Caller::Session { user: Arc::clone(user), issued }
+            }
+            SessionKind::AssumedRole | SessionKind::InstanceProfile => {
+                let role = self.roles.iter().find(|r| r.arn == claims.principal).ok_or_else(S3Error::invalid_token)?;
+                let session = claims.session_name.clone().unwrap_or_default();
+                Caller::Role {
+                    session_arn: format!("arn:aws:sts::{}:assumed-role/{}/{session}", role.account, role.name),
+                    userid: format!("{}:{session}", role.role_id),
+                    role: Arc::clone(role),
+                    issued,
+                    instance_profile: claims.kind == SessionKind::InstanceProfile,
+                }
+            }
+        };
+        Ok((caller, secret, UnixTime(claims.expires)))
     }
 
     /// The request and, for a copy, its source must both be allowed.
@@ -140,7 +260,7 @@ impl Decider {
         asked: &'a Asked,
         observer: &mut impl PolicyObserver,
     ) -> Decision<'a> {
-        let subject = Subject { facts, identity_policies: &caller.user.policies };
+        let subject = Subject { facts, identity_policies: caller.caller.policies() };
         let mut decision = self.authorize_one(&subject, asked, observer);
         if decision.allowed
             && let Some(src) = &asked.copy_source
@@ -184,12 +304,16 @@ impl Decider {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let signed_ms = caller.signed_at.0.saturating_mul(1000);
         Facts {
-            principal_arn: &caller.user.arn,
-            principal_account: &caller.user.account,
-            principal_type: "User",
-            username: Some(&caller.user.name),
-            userid: Some(&caller.user.userid),
-            token_issue_time: None,
+            principal_arn: caller.caller.arn(),
+            principal_account: caller.caller.account(),
+            principal_type: caller.caller.principal_type(),
+            username: caller.caller.username(),
+            userid: Some(caller.caller.userid()),
+            token_issue_time: caller.caller.token_issue_time(),
+            session_arn: match &caller.caller {
+                Caller::Role { session_arn, .. } => Some(session_arn),
+                _ => None,
+            },
             now_ms: arrival.now_ms,
             // AWS leaves aws:SourceIp out for traffic through a VPC, and gives aws:VpcSourceIp.
             source_ip: (!arrival.origin.is_vpc()).then_some(arrival.origin.client),

@@ -161,7 +161,7 @@ pub fn explain_url(
     let _ = writeln!(
         text,
         "caller: {} (access key {}), presigned, signature age {} ms, from {}{}",
-        caller.user.arn,
+        caller.caller.acting_arn(),
         caller.access_key_id,
         arrival.now_ms.saturating_sub(caller.signed_at.0.saturating_mul(1000)).max(0),
         arrival.origin.client,

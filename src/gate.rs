@@ -134,6 +134,11 @@ impl Gate {
             return Ok(Response::new(GateBody::full("ok\n")));
         }
         let decider = &self.shared.decider;
+        if decider.sts.is_some() && crate::sts::api::is_sts_request(req.method(), req.uri().path(), req.headers()) {
+            let (resp, action) = crate::sts::api::handle(decider, req, arrival.now(), request_id).await;
+            trace.action = Some(action);
+            return Ok(resp);
+        }
         let (parts, body) = req.into_parts();
         // Owned copies (a refcount and a short string) so `parts` can move on to the store.
         let uri = parts.uri.clone();
@@ -147,7 +152,7 @@ impl Gate {
         // The key id names who claims to sign, even when the claim fails (never the secret).
         trace.access_key_id = claimed_access_key(&query);
         let caller = decider.authenticate(&parts, &host, &query, arrival.now())?;
-        trace.principal = Some(caller.user.arn.clone());
+        trace.principal = Some(caller.caller.acting_arn().to_owned());
 
         let tags = request_tags(&parts.headers);
         let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
@@ -160,7 +165,7 @@ impl Gate {
                 let decision = decider.authorize(&facts, &caller, &asked, &mut recorder);
                 tracing::debug!(
                     request_id,
-                    principal = %caller.user.arn,
+                    principal = %caller.caller.acting_arn(),
                     action = asked.action.name(),
                     resource = %asked.resource,
                     "denied:\n{}",

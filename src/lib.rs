@@ -17,6 +17,7 @@
 //! - [`decide`]: classify → authenticate → the facts policies read → authorize, with no
 //!   store in sight (shared by `serve` and `explain`).
 //! - [`credentials`]: access keys → principals, with the signing-key cache.
+//! - [`sts`]: session tokens (sealed, stateless), the STS API at `POST /`, minting.
 //! - [`authorize`]: identity, bucket and access point policies combined as S3 does.
 //! - [`policy`]: the IAM policy grammar and every condition operator, compiled once,
 //!   evaluated without allocating.
@@ -49,5 +50,6 @@ pub mod secret;
 pub mod server;
 pub mod sigv4;
 pub mod store;
+pub mod sts;
 pub mod time;
 pub mod upstream;

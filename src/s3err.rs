@@ -84,6 +84,10 @@ impl S3Error {
         Self::new(StatusCode::BAD_REQUEST, "InvalidToken", "The provided token is malformed or otherwise invalid.")
     }
 
+    pub fn expired_token() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ExpiredToken", "The provided token has expired.")
+    }
+
     pub fn no_such_bucket(name: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NoSuchBucket", "The specified bucket does not exist").with("BucketName", name)
     }

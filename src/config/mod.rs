@@ -6,7 +6,7 @@
 //! fault (`config/outpost-gate.toml: buckets[1].policy: policies/b.json: Statement[0].Effect:
 //! …`), which is what `check-config` prints. Relative paths are resolved against the
 //! directory of the configuration file. Features whose enforcement is not built yet
-//! (TLS, STS, the admin listener, JSON logs) are refused here by name: a gate that
+//! (TLS, the admin listener, JSON logs) are refused here by name: a gate that
 //! silently ignored one would do less than its owner believes.
 
 mod raw;
@@ -23,6 +23,7 @@ use ipnet::IpNet;
 
 use crate::policy::Policy;
 use crate::secret::SecretKey;
+use crate::sts::token::KeyRing;
 use raw::RawConfig;
 
 /// Where `--config` points when neither the flag nor `OUTPOST_GATE_CONFIG` is given.
@@ -37,8 +38,18 @@ pub struct Config {
     pub buckets: BTreeMap<String, Arc<Bucket>>,
     pub access_points: BTreeMap<String, Arc<AccessPoint>>,
     pub users: Vec<Arc<User>>,
-    pub roles: Vec<Role>,
+    pub roles: Vec<Arc<Role>>,
     pub network: NetworkConfig,
+    /// Set when `[sts] enabled = true`.
+    pub sts: Option<StsConfig>,
+}
+
+/// The STS endpoint's keys and limits.
+#[derive(Debug, Clone)]
+pub struct StsConfig {
+    pub keys: Arc<KeyRing>,
+    /// AWS's 900, unless lowered for tests.
+    pub min_session_secs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +137,10 @@ pub struct AccessKey {
 #[derive(Debug)]
 pub struct Role {
     pub arn: String,
+    pub account: String,
+    pub name: String,
+    /// `AROA…`, the role part of `aws:userid` for its sessions.
+    pub role_id: String,
     pub policies: Vec<Arc<Policy>>,
     pub trusted: Vec<String>,
     pub max_session_secs: u64,

@@ -13,10 +13,11 @@ use ipnet::IpNet;
 use super::raw::{self, RawConfig};
 use super::{
     AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, ProxyMode, Role, ServerConfig,
-    StoreConfig, User, Vpc,
+    StoreConfig, StsConfig, User, Vpc,
 };
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::SecretKey;
+use crate::sts::token::{KeyRing, TokenKey};
 
 pub(super) struct Validator {
     file: String,
@@ -53,6 +54,52 @@ impl Validator {
                 None
             }
         }
+    }
+
+    /// The session-token keys: one `id key` per line (key: 32 bytes, base64url), oldest
+    /// first; made with one fresh random key, mode 0600, when the file does not exist.
+    fn token_keys(&mut self, p: &str) -> Option<KeyRing> {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let path = self.resolve(p);
+        if !path.exists()
+            && let Err(e) = create_key_file(&path)
+        {
+            self.problem("sts.token_key_file", format!("{p}: cannot create: {e}"));
+            return None;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problem("sts.token_key_file", format!("{p}: cannot read: {e}"));
+                return None;
+            }
+        };
+        let mut ring = KeyRing::default();
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
+            let parsed = line.split_once(' ').and_then(|(id, key)| {
+                let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(key.trim()).ok()?.try_into().ok()?;
+                TokenKey::new(id.trim(), bytes)
+            });
+            match parsed {
+                Some(k) if ring.keys.iter().any(|o| o.id == k.id) => {
+                    self.problem(
+                        "sts.token_key_file",
+                        format!("{p}: line {}: key id \"{}\" is used twice", n + 1, k.id),
+                    );
+                }
+                Some(k) => ring.keys.push(k),
+                None => self.problem(
+                    "sts.token_key_file",
+                    format!("{p}: line {}: expected \"ID KEY\" with a 32-byte base64url key", n + 1),
+                ),
+            }
+        }
+        if ring.keys.is_empty() {
+            self.problem("sts.token_key_file", format!("{p}: holds no key"));
+            return None;
+        }
+        Some(ring)
     }
 
     fn policy(&mut self, key: &str, p: &str, kind: PolicyKind) -> Option<Arc<Policy>> {
@@ -130,15 +177,18 @@ impl Validator {
                 );
             }
         }
-        if raw.sts.enabled {
-            self.not_yet("sts.enabled", "the STS endpoint");
-        }
         if raw.sts.token_key_file.is_empty() {
             self.problem("sts.token_key_file", "must name a file");
         }
-        if raw.sts.min_session_secs == 0 {
-            self.problem("sts.min_session_secs", "must be at least 1");
+        if raw.sts.min_session_secs == 0 || raw.sts.min_session_secs > 900 {
+            self.problem("sts.min_session_secs", "must be 1..=900 (AWS's minimum is 900; lower it only for tests)");
         }
+        let sts = if raw.sts.enabled {
+            self.token_keys(&raw.sts.token_key_file)
+                .map(|keys| StsConfig { keys: Arc::new(keys), min_session_secs: raw.sts.min_session_secs })
+        } else {
+            None
+        };
         if let Some(admin) = raw.admin {
             self.not_yet("admin.listen", &format!("the admin listener ({})", admin.listen));
         }
@@ -156,6 +206,7 @@ impl Validator {
                 access_points,
                 users,
                 roles,
+                sts,
                 network,
             })
         } else {
@@ -346,14 +397,14 @@ impl Validator {
                     );
                     continue;
                 }
-                None => derived_user_id(&u.arn),
+                None => derived_unique_id("AIDA", &u.arn),
             };
             users.push(Arc::new(User { arn: u.arn.clone(), account, name, userid, policies, access_keys }));
         }
         users
     }
 
-    fn roles(&mut self, raw: Vec<raw::RawRole>) -> Vec<Role> {
+    fn roles(&mut self, raw: Vec<raw::RawRole>) -> Vec<Arc<Role>> {
         let mut roles = Vec::new();
         for (i, r) in raw.into_iter().enumerate() {
             let key = format!("roles[{i}]");
@@ -370,13 +421,17 @@ impl Validator {
             if r.max_session_secs < 900 || r.max_session_secs > cap {
                 self.problem(format!("{key}.max_session_secs"), format!("must be 900..={cap}"));
             }
-            roles.push(Role {
+            let (account, name) = parse_iam_arn(&r.arn, "role/").unwrap_or_default();
+            roles.push(Arc::new(Role {
+                role_id: derived_unique_id("AROA", &r.arn),
+                account,
+                name,
                 arn: r.arn,
                 policies,
                 trusted: r.trusted,
                 max_session_secs: r.max_session_secs,
                 instance_profile: r.instance_profile,
-            });
+            }));
         }
         roles
     }
@@ -433,14 +488,28 @@ fn is_account(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A new key file with one random key, readable by its owner only.
+fn create_key_file(path: &Path) -> std::io::Result<()> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let key: [u8; 32] = rand::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    writeln!(f, "# outpost-gate session-token keys: \"ID KEY\" per line, oldest first; the last one seals.")?;
+    writeln!(f, "k1 {}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
+}
+
 /// A stable IAM-style unique id for a user that names none: `AIDA` and 17 base32 characters
 /// of the ARN's SHA-256, so it survives restarts and is the same on every gate.
-fn derived_user_id(arn: &str) -> String {
+fn derived_unique_id(prefix: &str, arn: &str) -> String {
     use sha2::Digest as _;
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let digest = sha2::Sha256::digest(arn.as_bytes());
     let mut bits = digest.iter().take(16).fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
-    let mut id = String::from("AIDA");
+    let mut id = String::from(prefix);
     for _ in 0..17 {
         id.push(char::from(ALPHABET[(bits & 31) as usize]));
         bits >>= 5;

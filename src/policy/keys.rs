@@ -172,6 +172,9 @@ pub struct Facts<'a> {
     pub principal_type: &'a str,
     pub username: Option<&'a str>,
     pub userid: Option<&'a str>,
+    /// For role sessions, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`: a resource
+    /// policy may name the role or the session.
+    pub session_arn: Option<&'a str>,
     pub token_issue_time: Option<UnixTime>,
     /// Arrival time, milliseconds since the epoch.
     pub now_ms: i64,

@@ -182,7 +182,9 @@ impl PrincipalPattern {
         match self {
             Self::Everyone => PrincipalMatch::Direct,
             Self::Account(a) if a == ctx.facts.principal_account => PrincipalMatch::Account,
-            Self::Arn(a) if a == ctx.facts.principal_arn => PrincipalMatch::Direct,
+            Self::Arn(a) if a == ctx.facts.principal_arn || Some(a.as_str()) == ctx.facts.session_arn => {
+                PrincipalMatch::Direct
+            }
             _ => PrincipalMatch::No,
         }
     }

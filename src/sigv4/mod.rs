@@ -5,12 +5,15 @@
 //! - `canonical`: canonical request and string to sign.
 //! - `key`: signing-key derivation and its per-scope cache.
 //! - `verify`: the pure verification core (no I/O, no clock).
+//! - `header`: the same for `Authorization`-header requests (the STS endpoint).
 //! - `sign`: presigned URLs and header signing toward the store.
 //!
-//! Not here: SigV4a (ECDSA), chunked `STREAMING-*` payload signatures, SigV2.
+//! Not here: SigV4a (ECDSA), chunked `STREAMING-*` payload signatures, SigV2; header auth
+//! for S3 requests themselves (`REST-HEADER`).
 
 pub mod canonical;
 pub mod encode;
+pub mod header;
 pub mod key;
 pub mod presigned;
 pub mod query;

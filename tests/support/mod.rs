@@ -64,6 +64,8 @@ pub struct Setup {
     pub server_toml: String,
     /// More lines for the test access point (`vpc_id = "…"`).
     pub access_point_toml: String,
+    /// Files written into the gate's directory first (relative path, contents).
+    pub files: Vec<(String, String)>,
 }
 
 impl Gate {
@@ -89,6 +91,9 @@ impl Gate {
             }
             None => "",
         };
+        for (name, text) in &setup.files {
+            std::fs::write(p.join(name), text).unwrap();
+        }
         let mut user_policies = vec!["\"policies/user.json\"".to_owned()];
         for (i, json) in setup.more_identity_policies.iter().enumerate() {
             std::fs::write(p.join(format!("policies/user-{i}.json")), json).unwrap();
@@ -360,4 +365,12 @@ pub fn status_of(answer: &str) -> u16 {
 pub fn path_and_query(url: &str) -> String {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     after_scheme.find('/').map_or_else(|| "/".to_owned(), |i| after_scheme[i..].to_owned())
+}
+
+/// Runs `tests/clients/sts.py` (boto3's STS client) and returns its JSON answer.
+pub fn boto3_sts(args: &serde_json::Value) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sts.py");
+    let out = Command::new(python()).arg(script).arg(args.to_string()).output().expect("run python");
+    assert!(out.status.success(), "sts.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
