@@ -168,9 +168,10 @@ fn serve(flag: Option<PathBuf>) -> ExitCode {
     for w in config.warnings() {
         tracing::warn!("{w}");
     }
+    let scheme = if config.server.tls.is_some() { "https" } else { "http" };
     let result = crate::server::run(&config, |addr| {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = writeln!(out, "listening on {scheme}://{addr}");
         let _ = out.flush();
     });
     match result {
@@ -200,7 +201,9 @@ fn presign(args: &PresignArgs) -> ExitCode {
     let host =
         args.host.clone().unwrap_or_else(|| config.server.listen.first().map(ToString::to_string).unwrap_or_default());
     let scheme = match args.scheme {
+        // As INTERFACE.md says: https when the listeners speak TLS.
         Some(Scheme::Https) => "https",
+        None if config.server.tls.is_some() => "https",
         Some(Scheme::Http) | None => "http",
     };
     let mut path = format!("/{}", uri_encode(args.bucket.as_bytes(), false));

@@ -35,12 +35,14 @@ pub struct ConnInfo {
     pub sender: SocketAddr,
     /// The VPC endpoint the PROXY header named.
     pub vpce: Option<VpceId>,
+    /// Over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 impl ConnInfo {
     /// A connection with no load balancer in front.
     pub fn direct(peer: SocketAddr, local: SocketAddr) -> Self {
-        Self { peer, local, sender: peer, vpce: None }
+        Self { peer, local, sender: peer, vpce: None, secure: false }
     }
 }
 
@@ -89,7 +91,7 @@ impl Gate {
         let network = &self.shared.decider.network;
         let client = network.client_ip(conn.sender.ip(), req.headers());
         let origin = network.origin(client, conn.vpce.as_ref().map(VpceId::as_str));
-        let arrival = Arrival { origin, now_ms: now_ms(), secure: false };
+        let arrival = Arrival { origin, now_ms: now_ms(), secure: conn.secure };
         let started = Instant::now();
         let request_id = format!("{:016X}", rand::random::<u64>());
         let method = req.method().clone();

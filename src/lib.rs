@@ -6,6 +6,7 @@
 //! In the order a request meets them:
 //!
 //! - [`server`]: listeners, connections, limits, graceful shutdown.
+//! - [`tls`]: TLS toward clients (rustls), built once at load.
 //! - [`proxy_proto`]: PROXY protocol v2 headers from a load balancer (pure parser, and the
 //!   reading around it).
 //! - [`network`]: the client behind proxies (`X-Forwarded-For`) and its VPC, if any.
@@ -52,4 +53,5 @@ pub mod sigv4;
 pub mod store;
 pub mod sts;
 pub mod time;
+pub mod tls;
 pub mod upstream;

@@ -30,6 +30,7 @@ use crate::gate::{ConnInfo, Gate};
 use crate::proxy_proto::{self, ProxyHeader, Rewind};
 use crate::store::start_embedded;
 use crate::upstream::StoreTarget;
+use tokio_rustls::TlsAcceptor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -81,13 +82,15 @@ pub fn run_until(
         header_read_timeout: config.server.header_read_timeout,
         grace: config.server.shutdown_grace,
         proxy_mode: config.server.proxy_protocol,
+        tls: config.server.tls.as_ref().map(|t| TlsAcceptor::from(Arc::clone(&t.config))),
+        tls_handshake_timeout: config.server.tls_handshake_timeout,
     };
     let grace = settings.grace;
 
     let mut threads = Vec::with_capacity(workers);
     for (i, worker_listeners) in listeners.into_iter().enumerate() {
         let gate = gate.for_worker();
-        let (permits, stop) = (Arc::clone(&permits), stop_rx.clone());
+        let (permits, stop, settings) = (Arc::clone(&permits), stop_rx.clone(), settings.clone());
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
         let thread = std::thread::Builder::new()
             .name(format!("outpost-gate-{i}"))
@@ -111,12 +114,15 @@ pub fn run_until(
 }
 
 /// How connections are handled, from `[server]`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 struct Settings {
     /// For the request head, and for the PROXY header before it.
     header_read_timeout: std::time::Duration,
     grace: std::time::Duration,
     proxy_mode: ProxyMode,
+    /// Set when the listeners speak TLS.
+    tls: Option<TlsAcceptor>,
+    tls_handshake_timeout: std::time::Duration,
 }
 
 /// One listening socket per worker per address, all sharing the port (`SO_REUSEPORT`). A
@@ -160,7 +166,7 @@ async fn worker(
     stop: watch::Receiver<bool>,
     settings: Settings,
 ) {
-    let Settings { header_read_timeout, grace, proxy_mode } = settings;
+    let Settings { header_read_timeout, grace, proxy_mode, tls, tls_handshake_timeout } = settings;
     let gate = Arc::new(gate);
     crate::logbuf::buffer_this_thread();
     let flusher = tokio::spawn(async {
@@ -184,8 +190,14 @@ async fn worker(
                 continue;
             }
         };
-        let (gate, builder, graceful, permits, mut stop) =
-            (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful), Arc::clone(&permits), stop.clone());
+        let (gate, builder, graceful, permits, mut stop, tls) = (
+            Arc::clone(&gate),
+            Arc::clone(&builder),
+            Arc::clone(&graceful),
+            Arc::clone(&permits),
+            stop.clone(),
+            tls.clone(),
+        );
         accepts.spawn(async move {
             let Ok(local) = listener.local_addr() else { return };
             loop {
@@ -210,39 +222,38 @@ async fn worker(
                     ProxyMode::Required => true,
                     ProxyMode::Optional => gate.network().is_trusted_proxy(peer.ip()),
                 };
-                if !reads_proxy {
+                if !reads_proxy && tls.is_none() {
                     serve_connection(stream, conn, &gate, &builder, &graceful, permit);
                     continue;
                 }
-                // The PROXY header is read off the accept loop, under the header timeout.
-                let (gate, builder, graceful) = (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful));
+                // The PROXY header and the TLS handshake happen off the accept loop, each
+                // under its own timeout.
+                let (gate, builder, graceful, tls) =
+                    (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful), tls.clone());
                 tokio::spawn(async move {
-                    let mut stream = stream;
-                    let required = proxy_mode == ProxyMode::Required;
-                    let read = tokio::time::timeout(header_read_timeout, proxy_proto::read_headers(&mut stream, required));
-                    let accepted = match read.await {
-                        Ok(Ok(a)) => a,
-                        Ok(Err(e)) => {
-                            tracing::warn!(peer = %peer, "closing the connection unserved: {e}");
-                            return;
+                    let (stream, conn) = if reads_proxy {
+                        let required = proxy_mode == ProxyMode::Required;
+                        match read_proxy(stream, conn, required, header_read_timeout).await {
+                            Some(s) => s,
+                            None => return,
                         }
+                    } else {
+                        (Rewind::new(bytes::Bytes::new(), stream), conn)
+                    };
+                    let Some(acceptor) = tls else {
+                        serve_connection(stream, conn, &gate, &builder, &graceful, permit);
+                        return;
+                    };
+                    match tokio::time::timeout(tls_handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            let conn = ConnInfo { secure: true, ..conn };
+                            serve_connection(tls_stream, conn, &gate, &builder, &graceful, permit);
+                        }
+                        Ok(Err(e)) => tracing::debug!(peer = %peer, "TLS handshake failed: {e}"),
                         Err(_) => {
-                            tracing::warn!(
-                                peer = %peer,
-                                "closing the connection unserved: no complete PROXY header within {header_read_timeout:?}"
-                            );
-                            return;
+                            tracing::debug!(peer = %peer, "TLS handshake not done within {tls_handshake_timeout:?}");
                         }
-                    };
-                    if accepted.dropped > 0 {
-                        tracing::debug!(peer = %peer, "ignored {} further PROXY header(s) behind the first", accepted.dropped);
                     }
-                    let conn = match accepted.header {
-                        Some(ProxyHeader { source: Some(sender), vpce }) => ConnInfo { sender, vpce, ..conn },
-                        Some(ProxyHeader { source: None, vpce }) => ConnInfo { vpce, ..conn },
-                        None => conn,
-                    };
-                    serve_connection(Rewind::new(accepted.rest, stream), conn, &gate, &builder, &graceful, permit);
                 });
             }
         });
@@ -270,6 +281,37 @@ async fn worker(
     }
     flusher.abort();
     crate::logbuf::flush_thread();
+}
+
+/// Reads the PROXY header(s) of a new connection; `None` when it is closed unserved (the
+/// log says why).
+async fn read_proxy(
+    mut stream: tokio::net::TcpStream,
+    conn: ConnInfo,
+    required: bool,
+    timeout: std::time::Duration,
+) -> Option<(Rewind<tokio::net::TcpStream>, ConnInfo)> {
+    let peer = conn.peer;
+    let accepted = match tokio::time::timeout(timeout, proxy_proto::read_headers(&mut stream, required)).await {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
+            tracing::warn!(peer = %peer, "closing the connection unserved: {e}");
+            return None;
+        }
+        Err(_) => {
+            tracing::warn!(peer = %peer, "closing the connection unserved: no complete PROXY header within {timeout:?}");
+            return None;
+        }
+    };
+    if accepted.dropped > 0 {
+        tracing::debug!(peer = %peer, "ignored {} further PROXY header(s) behind the first", accepted.dropped);
+    }
+    let conn = match accepted.header {
+        Some(ProxyHeader { source: Some(sender), vpce }) => ConnInfo { sender, vpce, ..conn },
+        Some(ProxyHeader { source: None, vpce }) => ConnInfo { vpce, ..conn },
+        None => conn,
+    };
+    Some((Rewind::new(accepted.rest, stream), conn))
 }
 
 fn serve_connection<S>(

@@ -61,9 +61,20 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     pub header_read_timeout: Duration,
     pub proxy_protocol: ProxyMode,
+    /// Set when the listeners speak TLS.
+    pub tls: Option<TlsFiles>,
+    pub tls_handshake_timeout: Duration,
     pub max_connections: usize,
     /// Worker threads (resolved: at least 1).
     pub workers: usize,
+}
+
+/// The certificate and key files, and the acceptor configuration made from them.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub config: Arc<rustls::ServerConfig>,
 }
 
 /// Whether connections start with a PROXY protocol v2 header (INTERFACE.md).

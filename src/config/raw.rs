@@ -51,6 +51,13 @@ pub struct RawServer {
     /// Worker threads, each with its own runtime and listening sockets; 0 = one per core.
     #[serde(default)]
     pub workers: usize,
+    /// How long a client may take to finish the TLS handshake.
+    #[serde(default = "default_tls_handshake_timeout")]
+    pub tls_handshake_timeout_secs: u64,
+}
+
+fn default_tls_handshake_timeout() -> u64 {
+    10
 }
 
 impl Default for RawServer {
@@ -66,6 +73,7 @@ impl Default for RawServer {
             header_read_timeout_secs: default_header_timeout(),
             max_connections: default_max_connections(),
             workers: 0,
+            tls_handshake_timeout_secs: default_tls_handshake_timeout(),
         }
     }
 }

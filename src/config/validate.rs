@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use super::raw::{self, RawConfig};
 use super::{
     AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, ProxyMode, Role, ServerConfig,
-    StoreConfig, StsConfig, User, Vpc,
+    StoreConfig, StsConfig, TlsFiles, User, Vpc,
 };
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::SecretKey;
@@ -51,6 +51,24 @@ impl Validator {
             }
             Err(e) => {
                 self.problem(key, format!("{p}: cannot read: {e}"));
+                None
+            }
+        }
+    }
+
+    fn tls(&mut self, cert: &str, key: &str) -> Option<TlsFiles> {
+        let read = |p: &str, this: &mut Self, field: &str| match std::fs::read(this.resolve(p)) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                this.problem(format!("server.{field}"), format!("{p}: cannot read: {e}"));
+                None
+            }
+        };
+        let (cert_pem, key_pem) = (read(cert, self, "tls_cert")?, read(key, self, "tls_key")?);
+        match crate::tls::server_config(&cert_pem, &key_pem) {
+            Ok(config) => Some(TlsFiles { cert: self.resolve(cert), key: self.resolve(key), config }),
+            Err(e) => {
+                self.problem("server.tls_cert", format!("{cert} / {key}: {e}"));
                 None
             }
         }
@@ -241,9 +259,18 @@ impl Validator {
             }
             endpoint_hosts.push(h.to_ascii_lowercase());
         }
-        if s.tls_cert.is_some() || s.tls_key.is_some() {
-            self.not_yet("server.tls_cert", "a TLS listener");
-        }
+        let tls = match (&s.tls_cert, &s.tls_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => self.tls(cert, key),
+            (Some(_), None) => {
+                self.problem("server.tls_key", "tls_cert needs tls_key");
+                None
+            }
+            (None, Some(_)) => {
+                self.problem("server.tls_cert", "tls_key needs tls_cert");
+                None
+            }
+        };
         let proxy_protocol = match s.proxy_protocol.as_deref() {
             None | Some("off") => ProxyMode::Off,
             Some("required") => ProxyMode::Required,
@@ -269,6 +296,8 @@ impl Validator {
             shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
             header_read_timeout: Duration::from_secs(s.header_read_timeout_secs.max(1)),
             proxy_protocol,
+            tls,
+            tls_handshake_timeout: Duration::from_secs(s.tls_handshake_timeout_secs.max(1)),
             max_connections: s.max_connections,
             workers: match s.workers {
                 0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),

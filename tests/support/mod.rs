@@ -1,7 +1,7 @@
 //! Shared by the integration tests: the real `outpost-gate` binary on port 0 in front of a
 //! real store, and the real clients (boto3, the AWS CLI) that presign URLs for it.
 //!
-//! Readiness is the binary's own `listening on http://ADDR` line, never a sleep.
+//! Readiness is the binary's own `listening on http(s)://ADDR` line, never a sleep.
 
 #![allow(dead_code)]
 
@@ -39,6 +39,8 @@ pub fn ap_host() -> String {
 /// One running gate with its own directory, killed on drop.
 pub struct Gate {
     pub addr: String,
+    /// `http`, or `https` when the gate speaks TLS.
+    pub scheme: String,
     pub dir: tempfile::TempDir,
     pub child: Child,
     pub stderr_log: PathBuf,
@@ -163,20 +165,21 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on http://") {
-                    let _ = tx.send(addr.to_owned());
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.to_owned());
                 }
             }
         });
-        let Ok(addr) = rx.recv_timeout(Duration::from_secs(30)) else {
+        let Ok(listening) = rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
             panic!("gate did not start: {}", std::fs::read_to_string(&stderr_log).unwrap_or_default());
         };
-        Self { addr, dir, child, stderr_log }
+        let (scheme, addr) = listening.split_once("://").expect("listening on SCHEME://ADDR");
+        Self { addr: addr.to_owned(), scheme: scheme.to_owned(), dir, child, stderr_log }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
     }
 
     /// A presigned URL made by the gate's own signer, for error-table cases.
