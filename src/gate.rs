@@ -11,6 +11,8 @@ use std::time::Instant;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
+use arc_swap::ArcSwap;
+
 use crate::body::GateBody;
 use crate::config::Config;
 use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
@@ -50,14 +52,10 @@ impl ConnInfo {
 /// (each worker thread keeps its own connection pool, so a request and the store
 /// connection it uses are driven by the same thread).
 pub struct Gate {
-    shared: Arc<Shared>,
-    upstream: Upstream,
-}
-
-/// What every worker reads.
-struct Shared {
-    decider: Decider,
+    /// Swapped whole on reload; a request holds the state it started with to its end.
+    state: Arc<ArcSwap<Decider>>,
     store: StoreTarget,
+    upstream: Upstream,
 }
 
 /// What the log line says about a request, filled in as it goes.
@@ -71,24 +69,29 @@ struct Trace {
 
 impl Gate {
     pub fn new(config: &Config, store: StoreTarget) -> Self {
-        let shared = Shared { decider: Decider::new(config), store };
-        let upstream = Upstream::new(shared.store.clone());
-        Self { shared: Arc::new(shared), upstream }
+        let upstream = Upstream::new(store.clone());
+        Self { state: Arc::new(ArcSwap::from_pointee(Decider::new(config))), store, upstream }
     }
 
-    /// The network map, for the listener's PROXY-header decisions.
-    pub fn network(&self) -> &crate::network::NetworkMap {
-        &self.shared.decider.network
+    /// For the listener's PROXY-header decision.
+    pub fn is_trusted_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.state.load().network.is_trusted_proxy(ip)
+    }
+
+    /// Where a reload puts the new state: every worker's gate reads from it.
+    pub fn state(&self) -> Arc<ArcSwap<Decider>> {
+        Arc::clone(&self.state)
     }
 
     /// Another worker's gate: the same shared state, a store client of its own.
     #[must_use]
     pub fn for_worker(&self) -> Self {
-        Self { shared: Arc::clone(&self.shared), upstream: Upstream::new(self.shared.store.clone()) }
+        Self { state: Arc::clone(&self.state), store: self.store.clone(), upstream: Upstream::new(self.store.clone()) }
     }
 
     pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<GateBody> {
-        let network = &self.shared.decider.network;
+        let decider = self.state.load_full();
+        let network = &decider.network;
         let client = network.client_ip(conn.sender.ip(), req.headers());
         let origin = network.origin(client, conn.vpce.as_ref().map(VpceId::as_str));
         let arrival = Arrival { origin, now_ms: now_ms(), secure: conn.secure };
@@ -98,7 +101,7 @@ impl Gate {
         let path = req.uri().path().to_owned();
         let mut trace = Trace::default();
 
-        let mut resp = match self.serve(req, &arrival, &request_id, &mut trace).await {
+        let mut resp = match self.serve(&decider, req, &arrival, &request_id, &mut trace).await {
             Ok(resp) => resp,
             Err(e) => error_response(&e, &request_id, &method),
         };
@@ -127,6 +130,7 @@ impl Gate {
 
     async fn serve(
         &self,
+        decider: &Decider,
         req: Request<Incoming>,
         arrival: &Arrival<'_>,
         request_id: &str,
@@ -135,7 +139,6 @@ impl Gate {
         if req.uri().path() == HEALTH_PATH && matches!(*req.method(), Method::GET | Method::HEAD) {
             return Ok(Response::new(GateBody::full("ok\n")));
         }
-        let decider = &self.shared.decider;
         if decider.sts.is_some() && crate::sts::api::is_sts_request(req.method(), req.uri().path(), req.headers()) {
             let (resp, action) = crate::sts::api::handle(decider, req, arrival.now(), request_id).await;
             trace.action = Some(action);

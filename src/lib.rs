@@ -28,7 +28,7 @@
 //! - [`store`]: the embedded s3s-fs store.
 //! - [`body`]: the body type on the hot path.
 //!
-//! Around them: [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
+//! Around them: [`sd_notify`] (systemd readiness), [`reload`] (SIGHUP: build the new state, swap it in whole), [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
 //! [`secret`] (redacted, constant-time secrets), [`logbuf`] (per-worker log buffers), [`time`] (SigV4 dates, no clock inside),
 //! [`cli`] (the command line).
 
@@ -46,7 +46,9 @@ pub mod network;
 pub mod policy;
 pub mod pool;
 pub mod proxy_proto;
+pub mod reload;
 pub mod s3err;
+pub mod sd_notify;
 pub mod secret;
 pub mod server;
 pub mod sigv4;

@@ -30,6 +30,7 @@ use crate::gate::{ConnInfo, Gate};
 use crate::proxy_proto::{self, ProxyHeader, Rewind};
 use crate::store::start_embedded;
 use crate::upstream::StoreTarget;
+use arc_swap::ArcSwap;
 use tokio_rustls::TlsAcceptor;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,13 +77,17 @@ pub fn run_until(
     let workers = config.server.workers;
     let (listeners, bound) = bind_all(&config.server.listen, workers)?;
     let gate = Gate::new(config, store);
+    let swap = crate::reload::Swappable {
+        state: gate.state(),
+        tls: config.server.tls.as_ref().map(|t| Arc::new(ArcSwap::new(Arc::clone(&t.config)))),
+    };
     let permits = Arc::new(Semaphore::new(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let settings = Settings {
         header_read_timeout: config.server.header_read_timeout,
         grace: config.server.shutdown_grace,
         proxy_mode: config.server.proxy_protocol,
-        tls: config.server.tls.as_ref().map(|t| TlsAcceptor::from(Arc::clone(&t.config))),
+        tls: swap.tls.clone(),
         tls_handshake_timeout: config.server.tls_handshake_timeout,
     };
     let grace = settings.grace;
@@ -103,7 +108,22 @@ pub fn run_until(
     for addr in bound {
         on_listening(addr);
     }
+    crate::sd_notify::ready();
 
+    // SIGHUP: reload, on the control thread, while the workers serve.
+    let (path, running) = (config.source.clone(), crate::reload::FixedAtStart::of(config));
+    control.spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP: reloading {}", path.display());
+                // Reading files and compiling policies is blocking work.
+                let _ = tokio::task::block_in_place(|| crate::reload::reload(&path, &running, &swap));
+            }
+        }
+    });
     control.block_on(shutdown);
     tracing::info!("shutting down: no new connections; draining for up to {grace:?}");
     let _ = stop_tx.send(true);
@@ -120,8 +140,8 @@ struct Settings {
     header_read_timeout: std::time::Duration,
     grace: std::time::Duration,
     proxy_mode: ProxyMode,
-    /// Set when the listeners speak TLS.
-    tls: Option<TlsAcceptor>,
+    /// Set when the listeners speak TLS; a reload may swap the certificate.
+    tls: Option<Arc<ArcSwap<rustls::ServerConfig>>>,
     tls_handshake_timeout: std::time::Duration,
 }
 
@@ -220,7 +240,7 @@ async fn worker(
                 let reads_proxy = match proxy_mode {
                     ProxyMode::Off => false,
                     ProxyMode::Required => true,
-                    ProxyMode::Optional => gate.network().is_trusted_proxy(peer.ip()),
+                    ProxyMode::Optional => gate.is_trusted_proxy(peer.ip()),
                 };
                 if !reads_proxy && tls.is_none() {
                     serve_connection(stream, conn, &gate, &builder, &graceful, permit);
@@ -240,10 +260,12 @@ async fn worker(
                     } else {
                         (Rewind::new(bytes::Bytes::new(), stream), conn)
                     };
-                    let Some(acceptor) = tls else {
+                    let Some(tls) = tls else {
                         serve_connection(stream, conn, &gate, &builder, &graceful, permit);
                         return;
                     };
+                    // The certificate current now: a reload affects new connections only.
+                    let acceptor = TlsAcceptor::from(tls.load_full());
                     match tokio::time::timeout(tls_handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
                             let conn = ConnInfo { secure: true, ..conn };

@@ -20,6 +20,8 @@ pub async fn start_embedded<'a>(
     data_dir: &Path,
     buckets: impl IntoIterator<Item = &'a str>,
 ) -> std::io::Result<StoreTarget> {
+    // The directory itself, even when no bucket is configured yet.
+    tokio::fs::create_dir_all(data_dir).await?;
     for b in buckets {
         tokio::fs::create_dir_all(data_dir.join(b)).await?;
     }

@@ -5,30 +5,11 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use rcgen::KeyPair;
 use serde_json::json;
-use support::{BUCKET, Gate, Setup, boto3_presign};
-
-/// A CA, and a certificate for localhost and 127.0.0.1 signed by it, written into `dir`:
-/// `ca.pem`, `gate.crt` (the chain) and `gate.key`. Returns the CA's PEM.
-fn make_certs(dir: &Path, ed25519: bool) -> String {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "outpost-gate test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key =
-        if ed25519 { KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap() } else { KeyPair::generate().unwrap() };
-    let leaf_params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
-    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-    std::fs::write(dir.join("gate.crt"), format!("{}{}", leaf.pem(), ca.pem())).unwrap();
-    std::fs::write(dir.join("gate.key"), leaf_key.serialize_pem()).unwrap();
-    ca.pem()
-}
+use support::{BUCKET, Gate, Setup, boto3_presign, make_certs};
 
 fn tls_gate(ed25519: bool, bucket_policy: Option<String>) -> (Gate, String, tempfile::TempDir) {
     let certs = tempfile::tempdir().unwrap();

@@ -377,3 +377,54 @@ pub fn boto3_sts(args: &serde_json::Value) -> serde_json::Value {
     assert!(out.status.success(), "sts.py failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+impl Gate {
+    /// Sends SIGHUP and waits until the log reports the reload's outcome (the `nth`
+    /// outcome, counting from 1); returns whether it was applied.
+    pub fn sighup(&self, nth: usize) -> bool {
+        let status = Command::new("kill").args(["-HUP", &self.pid().to_string()]).status().unwrap();
+        assert!(status.success());
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
+            let outcomes: Vec<bool> = log
+                .lines()
+                .filter_map(|l| {
+                    if l.contains("configuration reloaded") {
+                        Some(true)
+                    } else if l.contains("reload failed") {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if let Some(&ok) = outcomes.get(nth - 1) {
+                return ok;
+            }
+            assert!(std::time::Instant::now() < deadline, "no reload outcome in the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A CA, and a certificate for localhost and 127.0.0.1 signed by it, written into `dir`:
+/// `ca.pem`, `gate.crt` (the chain) and `gate.key`. Returns the CA's PEM.
+pub fn make_certs(dir: &Path, ed25519: bool) -> String {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "outpost-gate test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = if ed25519 {
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap()
+    } else {
+        rcgen::KeyPair::generate().unwrap()
+    };
+    let leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("gate.crt"), format!("{}{}", leaf.pem(), ca.pem())).unwrap();
+    std::fs::write(dir.join("gate.key"), leaf_key.serialize_pem()).unwrap();
+    ca.pem()
+}
