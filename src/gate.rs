@@ -78,6 +78,12 @@ impl Gate {
         self.state.load().network.is_trusted_proxy(ip)
     }
 
+    /// `host:port` of the store, for the readiness probe.
+    pub fn store_addr(&self) -> String {
+        let port = self.store.endpoint.port_u16().unwrap_or(80);
+        format!("{}:{port}", self.store.endpoint.host().unwrap_or_default())
+    }
+
     /// Where a reload puts the new state: every worker's gate reads from it.
     pub fn state(&self) -> Arc<ArcSwap<Decider>> {
         Arc::clone(&self.state)
@@ -101,10 +107,25 @@ impl Gate {
         let path = req.uri().path().to_owned();
         let mut trace = Trace::default();
 
+        let metrics = crate::metrics::global();
+        metrics.in_progress.inc();
         let mut resp = match self.serve(&decider, req, &arrival, &request_id, &mut trace).await {
             Ok(resp) => resp,
-            Err(e) => error_response(&e, &request_id, &method),
+            Err(e) => {
+                metrics.refusals.get_or_create(&crate::metrics::ReasonLabels { reason: e.code }).inc();
+                error_response(&e, &request_id, &method)
+            }
         };
+        metrics.in_progress.dec();
+        metrics.head_seconds.observe(started.elapsed().as_secs_f64());
+        metrics
+            .requests
+            .get_or_create(&crate::metrics::RequestLabels {
+                action: trace.action.unwrap_or("-"),
+                decision: trace.decision.unwrap_or("-"),
+                status: resp.status().as_u16(),
+            })
+            .inc();
         if !resp.headers().contains_key("x-amz-request-id")
             && let Ok(v) = HeaderValue::from_str(&request_id)
         {
@@ -184,10 +205,12 @@ impl Gate {
         match self.upstream.forward(parts, body, &asked, &query, arrival.now()).await {
             Ok(resp) => Ok(resp),
             Err(StoreError::Unreachable(why)) => {
+                crate::metrics::global().store_errors.inc();
                 tracing::warn!("store unreachable: {why}");
                 Err(S3Error::service_unavailable())
             }
             Err(StoreError::Build(why)) => {
+                crate::metrics::global().store_errors.inc();
                 tracing::warn!("could not build the store request: {why}");
                 Err(S3Error::invalid_uri())
             }

@@ -28,7 +28,7 @@
 //! - [`store`]: the embedded s3s-fs store.
 //! - [`body`]: the body type on the hot path.
 //!
-//! Around them: [`sd_notify`] (systemd readiness), [`reload`] (SIGHUP: build the new state, swap it in whole), [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
+//! Around them: [`metrics`] (Prometheus, on the admin listener), [`sd_notify`] (systemd readiness), [`reload`] (SIGHUP: build the new state, swap it in whole), [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
 //! [`secret`] (redacted, constant-time secrets), [`logbuf`] (per-worker log buffers), [`time`] (SigV4 dates, no clock inside),
 //! [`cli`] (the command line).
 
@@ -42,6 +42,7 @@ pub mod decide;
 pub mod explain;
 pub mod gate;
 pub mod logbuf;
+pub mod metrics;
 pub mod network;
 pub mod policy;
 pub mod pool;

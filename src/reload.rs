@@ -74,6 +74,7 @@ pub fn reload(path: &Path, running: &FixedAtStart, swap: &Swappable) -> bool {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("reload failed; the running configuration stays in place:\n{e}");
+            count("failed");
             return false;
         }
     };
@@ -89,5 +90,10 @@ pub fn reload(path: &Path, running: &FixedAtStart, swap: &Swappable) -> bool {
     }
     swap.state.store(Arc::new(Decider::new(&config)));
     tracing::info!("configuration reloaded: {}", config.summary());
+    count("applied");
     true
+}
+
+fn count(outcome: &'static str) {
+    crate::metrics::global().reloads.get_or_create(&crate::metrics::OutcomeLabels { outcome }).inc();
 }

@@ -105,6 +105,15 @@ pub fn run_until(
             .map_err(ServeError::Runtime)?;
         threads.push(thread);
     }
+    if let Some(admin) = config.admin {
+        let listener = control
+            .block_on(tokio::net::TcpListener::bind(admin))
+            .map_err(|source| ServeError::Bind { addr: admin, source })?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: admin, source })?;
+        let store_addr: Arc<str> = gate.store_addr().into();
+        control.spawn(crate::metrics::serve_admin(listener, store_addr));
+        println!("admin listening on http://{addr}");
+    }
     for addr in bound {
         on_listening(addr);
     }

@@ -6,7 +6,7 @@
 //! fault (`config/outpost-gate.toml: buckets[1].policy: policies/b.json: Statement[0].Effect:
 //! …`), which is what `check-config` prints. Relative paths are resolved against the
 //! directory of the configuration file. Features whose enforcement is not built yet
-//! (TLS, the admin listener, JSON logs) are refused here by name: a gate that
+//! (JSON logs) are refused here by name: a gate that
 //! silently ignored one would do less than its owner believes.
 
 mod raw;
@@ -42,6 +42,8 @@ pub struct Config {
     pub network: NetworkConfig,
     /// Set when `[sts] enabled = true`.
     pub sts: Option<StsConfig>,
+    /// `[admin] listen`: metrics and probes.
+    pub admin: Option<SocketAddr>,
 }
 
 /// The STS endpoint's keys and limits.

@@ -207,8 +207,19 @@ impl Validator {
         } else {
             None
         };
-        if let Some(admin) = raw.admin {
-            self.not_yet("admin.listen", &format!("the admin listener ({})", admin.listen));
+        let admin = raw.admin.and_then(|a| {
+            let addr = a.listen.parse::<SocketAddr>().ok();
+            if addr.is_none() {
+                self.problem("admin.listen", format!("\"{}\" is not an address such as \"127.0.0.1:9464\"", a.listen));
+            }
+            addr
+        });
+        // (Port 0 asks for any free port on each, so it cannot collide.)
+        if let Some(a) = admin
+            && a.port() != 0
+            && server.listen.contains(&a)
+        {
+            self.problem("admin.listen", "must not be one of server.listen (metrics never go on traffic listeners)");
         }
         if raw.log.format != "text" {
             self.not_yet("log.format", &format!("log format \"{}\"", raw.log.format));
@@ -225,6 +236,7 @@ impl Validator {
                 users,
                 roles,
                 sts,
+                admin,
                 network,
             })
         } else {

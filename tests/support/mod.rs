@@ -41,6 +41,8 @@ pub struct Gate {
     pub addr: String,
     /// `http`, or `https` when the gate speaks TLS.
     pub scheme: String,
+    /// The admin listener's address, when `[admin]` is configured.
+    pub admin: Option<String>,
     pub dir: tempfile::TempDir,
     pub child: Child,
     pub stderr_log: PathBuf,
@@ -165,17 +167,23 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.to_owned());
-                }
+                let _ = tx.send(line);
             }
         });
-        let Ok(listening) = rx.recv_timeout(Duration::from_secs(30)) else {
-            let _ = child.kill();
-            panic!("gate did not start: {}", std::fs::read_to_string(&stderr_log).unwrap_or_default());
+        let mut admin = None;
+        let listening = loop {
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                panic!("gate did not start: {}", std::fs::read_to_string(&stderr_log).unwrap_or_default());
+            };
+            if let Some(a) = line.strip_prefix("admin listening on http://") {
+                admin = Some(a.to_owned());
+            } else if let Some(url) = line.strip_prefix("listening on ") {
+                break url.to_owned();
+            }
         };
         let (scheme, addr) = listening.split_once("://").expect("listening on SCHEME://ADDR");
-        Self { addr: addr.to_owned(), scheme: scheme.to_owned(), dir, child, stderr_log }
+        Self { addr: addr.to_owned(), scheme: scheme.to_owned(), admin, dir, child, stderr_log }
     }
 
     pub fn url(&self, path: &str) -> String {
