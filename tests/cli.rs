@@ -26,6 +26,30 @@ fn check_config_accepts_the_shipped_configuration() {
     assert!(text.contains("ok: 1 listener(s), embedded store"), "{text}");
 }
 
+/// The production example, with the files it names made beside it: TLS certificates, the
+/// secrets, and the shipped policies.
+#[test]
+fn check_config_accepts_the_production_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["tls", "secrets", "policies"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    std::fs::copy(root.join("config/production.example.toml"), d.join("gate.toml")).unwrap();
+    for p in ["demo.json", "example-outpost-bucket.json"] {
+        std::fs::copy(root.join("config/policies").join(p), d.join("policies").join(p)).unwrap();
+    }
+    make_certs(&d.join("tls"), false);
+    std::fs::write(d.join("secrets/store.secret"), "store-secret\n").unwrap();
+    std::fs::write(d.join("secrets/demo.secret"), "demo-secret\n").unwrap();
+    let out = gate_bin().args(["check-config", "--config"]).arg(d.join("gate.toml")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("s3 store at http://10.0.1.20:9000/"), "{text}");
+    assert!(d.join("secrets/sts.key").exists(), "the STS key file is made on first load");
+}
+
 #[test]
 fn check_config_exits_2_naming_file_and_key() {
     let dir = tempfile::tempdir().unwrap();
