@@ -34,7 +34,7 @@ pub struct Authenticated {
 pub enum Caller {
     User(Arc<User>),
     Session { user: Arc<User>, issued: UnixTime },
-    Role { role: Arc<Role>, issued: UnixTime, instance_profile: bool, session_arn: String, userid: String },
+    Role { role: Arc<Role>, issued: UnixTime, session_arn: String, userid: String },
 }
 
 impl Caller {
@@ -245,7 +245,6 @@ impl Decider {
                     userid: format!("{}:{session}", role.role_id),
                     role: Arc::clone(role),
                     issued,
-                    instance_profile: claims.kind == SessionKind::InstanceProfile,
                 }
             }
         };

@@ -219,11 +219,8 @@ async fn no_such_bucket_or_access_point() {
 
 #[tokio::test]
 async fn store_unreachable_is_503_service_unavailable() {
-    // A port held by a socket that is bound but never listens: connecting is refused, and
-    // no other test's server can take the port meanwhile (tests run in parallel).
-    let held = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    held.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
-    let port = held.local_addr().unwrap().as_socket().unwrap().port();
+    // Nothing listens there, and no parallel test can take the port meanwhile.
+    let (held, port) = support::refused_port();
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"STOREKEY\"\nsecret_access_key = \"STORE-SECRET-never-leaves\"\n"

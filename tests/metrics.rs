@@ -50,9 +50,8 @@ async fn metrics_move_with_requests_and_probes_answer() {
 
 #[tokio::test]
 async fn readyz_follows_the_store() {
-    let held = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    held.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
-    let port = held.local_addr().unwrap().as_socket().unwrap().port();
+    // Nothing listens there, and no parallel test can take the port meanwhile.
+    let (held, port) = support::refused_port();
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"K\"\nsecret_access_key = \"S\"\n"

@@ -79,14 +79,7 @@ async fn a_new_certificate_is_seen_by_new_connections() {
         ),
         ..Setup::default()
     });
-    let trusting = |ca: &str| {
-        reqwest::Client::builder()
-            .no_proxy()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-            .build()
-            .unwrap()
-    };
+    let trusting = support::https_client;
     let health = format!("https://localhost:{}/_gate/healthz", gate.addr.rsplit(':').next().unwrap());
     assert_eq!(trusting(&first_ca).get(&health).send().await.unwrap().status(), 200);
 

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use rcgen::KeyPair;
 use serde_json::json;
-use support::{BUCKET, Gate, Setup, boto3_presign, make_certs};
+use support::{BUCKET, Gate, Setup, boto3_presign, https_client, make_certs};
 
 fn tls_gate(ed25519: bool, bucket_policy: Option<String>) -> (Gate, String, tempfile::TempDir) {
     let certs = tempfile::tempdir().unwrap();
@@ -26,15 +26,6 @@ fn tls_gate(ed25519: bool, bucket_policy: Option<String>) -> (Gate, String, temp
     (gate, ca, certs)
 }
 
-fn client(ca_pem: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
-        .build()
-        .unwrap()
-}
-
 /// boto3's URL for the gate, addressed as `localhost` (the certificate's name).
 fn presign(gate: &Gate, method: &str, key: &str) -> String {
     let endpoint = format!("https://localhost:{}", gate.addr.rsplit(':').next().unwrap());
@@ -47,13 +38,13 @@ async fn boto3_https_urls_over_http1_and_http2() {
     assert_eq!(gate.scheme, "https");
     let put = presign(&gate, "put_object", "over tls");
     assert!(put.starts_with("https://localhost:"), "{put}");
-    let http1 = client(&ca);
+    let http1 = https_client(&ca);
     let r = http1.put(&put).body("sealed in transit").version(reqwest::Version::HTTP_11).send().await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
     // ALPN picks h2 when the client offers it.
     let get = presign(&gate, "get_object", "over tls");
-    let r = client(&ca).get(&get).send().await.unwrap();
+    let r = https_client(&ca).get(&get).send().await.unwrap();
     assert_eq!(r.version(), reqwest::Version::HTTP_2);
     assert_eq!(r.text().await.unwrap(), "sealed in transit");
 
@@ -78,7 +69,7 @@ async fn secure_transport_is_true_on_tls_only() {
     let deny_plain = r#"{"Version":"2012-10-17","Statement":[{"Sid":"TlsOnly","Effect":"Deny","Principal":"*","Action":"s3-outposts:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
     let (gate, ca, _certs) = tls_gate(true, Some(deny_plain.into()));
     // Ed25519 certificate; allowed over TLS (404: no such key, the request got through).
-    let r = client(&ca).get(presign(&gate, "get_object", "k")).send().await.unwrap();
+    let r = https_client(&ca).get(presign(&gate, "get_object", "k")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 
     let plain = Gate::start_with(Setup { bucket_policy: Some(deny_plain.into()), ..Setup::default() });

@@ -436,3 +436,22 @@ pub fn make_certs(dir: &Path, ed25519: bool) -> String {
     std::fs::write(dir.join("gate.key"), leaf_key.serialize_pem()).unwrap();
     ca.pem()
 }
+
+/// A client that trusts only `ca_pem`.
+pub fn https_client(ca_pem: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// A port on which connections are refused, held (bound, never listening) for as long as
+/// the socket lives, so no other test's server can take it meanwhile.
+pub fn refused_port() -> (socket2::Socket, u16) {
+    let held = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    held.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    let port = held.local_addr().unwrap().as_socket().unwrap().port();
+    (held, port)
+}
