@@ -71,14 +71,7 @@ async fn a_policy_change_applies_to_new_requests_only_and_a_broken_file_changes_
 async fn a_new_certificate_is_seen_by_new_connections() {
     let certs = tempfile::tempdir().unwrap();
     let first_ca = make_certs(certs.path(), false);
-    let gate = Gate::start_with(Setup {
-        server_toml: format!(
-            "tls_cert = \"{}\"\ntls_key = \"{}\"\n",
-            certs.path().join("gate.crt").display(),
-            certs.path().join("gate.key").display()
-        ),
-        ..Setup::default()
-    });
+    let gate = Gate::start_with(Setup { server_toml: support::tls_toml(certs.path()), ..Setup::default() });
     let trusting = support::https_client;
     let health = format!("https://localhost:{}/_gate/healthz", gate.addr.rsplit(':').next().unwrap());
     assert_eq!(trusting(&first_ca).get(&health).send().await.unwrap().status(), 200);

@@ -14,15 +14,8 @@ use support::{BUCKET, Gate, Setup, boto3_presign, https_client, make_certs};
 fn tls_gate(ed25519: bool, bucket_policy: Option<String>) -> (Gate, String, tempfile::TempDir) {
     let certs = tempfile::tempdir().unwrap();
     let ca = make_certs(certs.path(), ed25519);
-    let gate = Gate::start_with(Setup {
-        server_toml: format!(
-            "tls_cert = \"{}\"\ntls_key = \"{}\"\n",
-            certs.path().join("gate.crt").display(),
-            certs.path().join("gate.key").display()
-        ),
-        bucket_policy,
-        ..Setup::default()
-    });
+    let gate =
+        Gate::start_with(Setup { server_toml: support::tls_toml(certs.path()), bucket_policy, ..Setup::default() });
     (gate, ca, certs)
 }
 

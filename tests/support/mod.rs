@@ -455,3 +455,8 @@ pub fn refused_port() -> (socket2::Socket, u16) {
     let port = held.local_addr().unwrap().as_socket().unwrap().port();
     (held, port)
 }
+
+/// The `[server]` lines that make a gate speak TLS with the files `make_certs` wrote in `dir`.
+pub fn tls_toml(dir: &Path) -> String {
+    format!("tls_cert = \"{}\"\ntls_key = \"{}\"\n", dir.join("gate.crt").display(), dir.join("gate.key").display())
+}
