@@ -6,22 +6,27 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
 use arc_swap::ArcSwap;
 
-use crate::body::GateBody;
+use crate::access::Entry;
+use crate::body::{GateBody, Inbound, Inflow, Logged};
 use crate::config::Config;
 use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
 use crate::explain::{Recorder, render};
 use crate::network::VpceId;
 use crate::s3err::S3Error;
+use crate::server::Busy;
 use crate::sigv4::Query;
 use crate::time::now_ms;
 use crate::upstream::{StoreError, StoreTarget, Upstream};
+
+/// `s3-outposts:authType` values, as the access line says them.
+const REST_QUERY_STRING: &str = "REST-QUERY-STRING";
+const REST_HEADER: &str = "REST-HEADER";
 
 /// Answered on every listener without authentication.
 pub const HEALTH_PATH: &str = "/_gate/healthz";
@@ -56,21 +61,45 @@ pub struct Gate {
     state: Arc<ArcSwap<Decider>>,
     store: StoreTarget,
     upstream: Upstream,
+    limits: HeadLimits,
 }
 
-/// What the log line says about a request, filled in as it goes.
-#[derive(Default)]
+/// `server.max_header_bytes` and `server.max_url_bytes`.
+#[derive(Clone, Copy)]
+struct HeadLimits {
+    header_bytes: usize,
+    url_bytes: usize,
+}
+
+impl HeadLimits {
+    /// The request head as it came on the wire, measured: the request line and each
+    /// `name: value` line.
+    fn check(self, req: &Request<Incoming>) -> Result<(), S3Error> {
+        let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+        if target > self.url_bytes {
+            return Err(S3Error::header_section_too_large(self.url_bytes));
+        }
+        let line = req.method().as_str().len() + target + 12;
+        let headers: usize = req.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+        if line + headers > self.header_bytes {
+            return Err(S3Error::header_section_too_large(self.header_bytes));
+        }
+        Ok(())
+    }
+}
+
+/// What the request road fills in for the access line, and the upload it is streaming.
 struct Trace {
-    action: Option<&'static str>,
-    principal: Option<String>,
-    access_key_id: Option<String>,
-    decision: Option<&'static str>,
+    entry: Entry,
+    inflow: Option<Arc<Inflow>>,
 }
 
 impl Gate {
     pub fn new(config: &Config, store: StoreTarget) -> Self {
         let upstream = Upstream::new(store.clone());
-        Self { state: Arc::new(ArcSwap::from_pointee(Decider::new(config))), store, upstream }
+        let limits =
+            HeadLimits { header_bytes: config.server.max_header_bytes, url_bytes: config.server.max_url_bytes };
+        Self { state: Arc::new(ArcSwap::from_pointee(Decider::new(config))), store, upstream, limits }
     }
 
     /// For the listener's PROXY-header decision.
@@ -78,10 +107,10 @@ impl Gate {
         self.state.load().network.is_trusted_proxy(ip)
     }
 
-    /// `host:port` of the store, for the readiness probe.
-    pub fn store_addr(&self) -> String {
-        let port = self.store.endpoint.port_u16().unwrap_or(80);
-        format!("{}:{port}", self.store.endpoint.host().unwrap_or_default())
+    /// What the admin listener's `/readyz` asks: the store, through a client of its own,
+    /// about the first configured bucket of the state in force.
+    pub fn readiness(&self) -> crate::metrics::Readiness {
+        crate::metrics::Readiness { state: Arc::clone(&self.state), upstream: Upstream::new(self.store.clone()) }
     }
 
     /// Where a reload puts the new state: every worker's gate reads from it.
@@ -92,61 +121,59 @@ impl Gate {
     /// Another worker's gate: the same shared state, a store client of its own.
     #[must_use]
     pub fn for_worker(&self) -> Self {
-        Self { state: Arc::clone(&self.state), store: self.store.clone(), upstream: Upstream::new(self.store.clone()) }
+        Self {
+            state: Arc::clone(&self.state),
+            store: self.store.clone(),
+            upstream: Upstream::new(self.store.clone()),
+            limits: self.limits,
+        }
     }
 
-    pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> Response<GateBody> {
+    /// Serves one request. The response carries its access-log entry; the line is written
+    /// when the response body is dropped, after the last byte (see `body::Logged`).
+    pub async fn handle(&self, req: Request<Incoming>, conn: ConnInfo, busy: Option<Busy>) -> Response<Logged> {
         let decider = self.state.load_full();
         let network = &decider.network;
         let client = network.client_ip(conn.sender.ip(), req.headers());
         let origin = network.origin(client, conn.vpce.as_ref().map(VpceId::as_str));
         let arrival = Arrival { origin, now_ms: now_ms(), secure: conn.secure };
-        let started = Instant::now();
-        let request_id = format!("{:016X}", rand::random::<u64>());
-        let method = req.method().clone();
-        let path = req.uri().path().to_owned();
-        let mut trace = Trace::default();
+        let mut entry = Entry::new(conn.peer, origin.client, req.method().clone(), arrival.now_ms);
+        entry.vpc = origin.vpc.map(str::to_owned);
+        entry.vpce = origin.vpce.map(str::to_owned);
+        let mut trace = Trace { entry, inflow: None };
 
         let metrics = crate::metrics::global();
         metrics.in_progress.inc();
-        let mut resp = match self.serve(&decider, req, &arrival, &request_id, &mut trace).await {
+        metrics.transfers_in_flight.inc();
+        let request_id = trace.entry.request_id;
+        let method = trace.entry.method.clone();
+        let mut resp = match self.serve(&decider, req, &arrival, &mut trace).await {
             Ok(resp) => resp,
             Err(e) => {
                 metrics.refusals.get_or_create(&crate::metrics::ReasonLabels { reason: e.code }).inc();
-                error_response(&e, &request_id, &method)
+                trace.entry.error = Some(e.code);
+                error_response(&e, request_id.as_str(), &method)
             }
         };
         metrics.in_progress.dec();
-        metrics.head_seconds.observe(started.elapsed().as_secs_f64());
+        metrics.head_seconds.observe(trace.entry.started.elapsed().as_secs_f64());
+        let status = resp.status().as_u16();
         metrics
             .requests
             .get_or_create(&crate::metrics::RequestLabels {
-                action: trace.action.unwrap_or("-"),
-                decision: trace.decision.unwrap_or("-"),
-                status: resp.status().as_u16(),
+                action: trace.entry.action.unwrap_or("-"),
+                decision: trace.entry.decision.unwrap_or("-"),
+                status,
             })
             .inc();
         if !resp.headers().contains_key("x-amz-request-id")
-            && let Ok(v) = HeaderValue::from_str(&request_id)
+            && let Ok(v) = HeaderValue::from_str(request_id.as_str())
         {
             resp.headers_mut().insert("x-amz-request-id", v);
         }
-        tracing::info!(
-            target: "outpost_gate::access",
-            request_id = %request_id,
-            client = %conn.peer,
-            source = %arrival.origin.client,
-            vpc = arrival.origin.vpc.unwrap_or("-"),
-            method = %method,
-            path = %path,
-            action = trace.action.unwrap_or("-"),
-            principal = trace.principal.as_deref().unwrap_or("-"),
-            access_key_id = trace.access_key_id.as_deref().unwrap_or("-"),
-            decision = trace.decision.unwrap_or("-"),
-            status = resp.status().as_u16(),
-            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
-        resp
+        trace.entry.status = status;
+        let Trace { entry, inflow } = trace;
+        resp.map(|body| Logged::new(body, entry, inflow, busy))
     }
 
     async fn serve(
@@ -154,15 +181,17 @@ impl Gate {
         decider: &Decider,
         req: Request<Incoming>,
         arrival: &Arrival<'_>,
-        request_id: &str,
         trace: &mut Trace,
     ) -> Result<Response<GateBody>, S3Error> {
+        let entry = &mut trace.entry;
+        self.limits.check(&req)?;
         if req.uri().path() == HEALTH_PATH && matches!(*req.method(), Method::GET | Method::HEAD) {
             return Ok(Response::new(GateBody::full("ok\n")));
         }
         if decider.sts.is_some() && crate::sts::api::is_sts_request(req.method(), req.uri().path(), req.headers()) {
-            let (resp, action) = crate::sts::api::handle(decider, req, arrival.now(), request_id).await;
-            trace.action = Some(action);
+            entry.auth_type = Some(REST_HEADER);
+            let (resp, action) = crate::sts::api::handle(decider, req, arrival.now(), entry.request_id.as_str()).await;
+            entry.action = Some(action);
             return Ok(resp);
         }
         let (parts, body) = req.into_parts();
@@ -172,25 +201,29 @@ impl Gate {
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
         let asked = decider.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
-        trace.action = Some(asked.action.name());
+        entry.action = Some(asked.action.name());
+        entry.resource = Some(asked.resource.clone());
         decider.check_network(&asked, arrival)?;
 
         // The key id names who claims to sign, even when the claim fails (never the secret).
-        trace.access_key_id = claimed_access_key(&query);
-        let caller = decider.authenticate(&parts, &host, &query, arrival.now())?;
-        trace.principal = Some(caller.caller.acting_arn().to_owned());
+        entry.access_key_id = claimed_access_key(&query);
+        if entry.access_key_id.is_some() {
+            entry.auth_type = Some(REST_QUERY_STRING);
+        }
+        // Kept in the entry for the line; borrowed from there for the rest of the road.
+        let caller = &*entry.caller.insert(decider.authenticate(&parts, &host, &query, arrival.now())?);
 
         let tags = request_tags(&parts.headers);
-        let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
-        let decision = decider.authorize(&facts, &caller, &asked, &mut ());
-        trace.decision = Some(if decision.allowed { "allow" } else { "deny" });
+        let facts = decider.facts(arrival, caller, &asked, &query, &parts.headers, tags.as_deref());
+        let decision = decider.authorize(&facts, caller, &asked, &mut ());
+        entry.decision = Some(if decision.allowed { "allow" } else { "deny" });
         if !decision.allowed {
             if tracing::enabled!(tracing::Level::DEBUG) {
                 // Re-run with a recorder: the trace costs nothing unless someone reads it.
                 let mut recorder = Recorder::new(&facts);
-                let decision = decider.authorize(&facts, &caller, &asked, &mut recorder);
+                let decision = decider.authorize(&facts, caller, &asked, &mut recorder);
                 tracing::debug!(
-                    request_id,
+                    request_id = %entry.request_id,
                     principal = %caller.caller.acting_arn(),
                     action = asked.action.name(),
                     resource = %asked.resource,
@@ -202,8 +235,17 @@ impl Gate {
         }
         drop(facts);
 
-        match self.upstream.forward(parts, body, &asked, &query, arrival.now()).await {
+        let (upload, inflow) = Inbound::new(body);
+        let inflow = &**trace.inflow.insert(inflow);
+        match self.upstream.forward(parts, upload, inflow, &asked, &query, arrival.now()).await {
             Ok(resp) => Ok(resp),
+            // The client went away mid-upload: its fault, not the store's.
+            Err(_) if inflow.failed() => Err(S3Error::incomplete_body()),
+            Err(StoreError::FirstByteTimeout(after)) => {
+                crate::metrics::global().store_errors.inc();
+                tracing::warn!("the store sent no answer within {after:?} of the request's end");
+                Err(S3Error::service_unavailable())
+            }
             Err(StoreError::Unreachable(why)) => {
                 crate::metrics::global().store_errors.inc();
                 tracing::warn!("store unreachable: {why}");

@@ -26,12 +26,14 @@
 //! - [`upstream`]: re-signing toward the store and streaming both ways.
 //! - [`pool`]: each worker's warm HTTP/1.1 connections to the store.
 //! - [`store`]: the embedded s3s-fs store.
-//! - [`body`]: the body type on the hot path.
+//! - [`body`]: the body types on the hot path, and the counting wrappers that close a
+//!   request's access line.
 //!
-//! Around them: [`metrics`] (Prometheus, on the admin listener), [`sd_notify`] (systemd readiness), [`reload`] (SIGHUP: build the new state, swap it in whole), [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
+//! Around them: [`access`] (the access log, one line per request when it ends), [`metrics`] (Prometheus, on the admin listener), [`sd_notify`] (systemd readiness), [`reload`] (SIGHUP: build the new state, swap it in whole), [`config`] (the TOML file, validated), [`s3err`] (S3 error documents),
 //! [`secret`] (redacted, constant-time secrets), [`logbuf`] (per-worker log buffers), [`time`] (SigV4 dates, no clock inside),
 //! [`cli`] (the command line).
 
+pub mod access;
 pub mod authorize;
 pub mod body;
 pub mod classify;

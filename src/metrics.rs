@@ -1,10 +1,12 @@
 //! Prometheus metrics (the `prometheus-client` crate), served as text on the admin
-//! listener (`[admin] listen`) with `/healthz` and `/readyz`, never on traffic listeners.
+//! listener (`[admin] listen`) with `/healthz` and `/readyz` (200 only while the store
+//! answers a signed request), never on traffic listeners.
 //!
-//! Counted today: requests by action, decision and status; time to the response head;
-//! requests in progress; refusals by S3 error code (expired, bad signature, unknown key,
-//! policy deny, …); store errors; reloads by outcome. Label values are static strings and
-//! numbers, so counting allocates nothing.
+//! Counted: requests by action, decision and status; time to the response head and to the
+//! end of the transfer; bytes in and out; requests awaiting their head and transfers in
+//! flight; transfers by outcome; refusals by S3 error code (expired, bad signature,
+//! unknown key, policy deny, …); store errors; reloads by outcome. Label values are static
+//! strings and numbers, so counting allocates nothing.
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +16,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::access::Outcome;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -37,6 +41,11 @@ pub struct Metrics {
     pub refusals: Family<ReasonLabels, Counter>,
     pub head_seconds: Histogram,
     pub in_progress: Gauge,
+    pub transfers_in_flight: Gauge,
+    transfer_seconds: Histogram,
+    transfers: Family<OutcomeLabels, Counter>,
+    bytes_in: Counter,
+    bytes_out: Counter,
     pub store_errors: Counter,
     pub reloads: Family<OutcomeLabels, Counter>,
     registry: Registry,
@@ -48,6 +57,10 @@ impl Metrics {
         let refusals = Family::<ReasonLabels, Counter>::default();
         let head_seconds = Histogram::new(exponential_buckets(0.000_1, 2.0, 18));
         let in_progress = Gauge::default();
+        let transfers_in_flight = Gauge::default();
+        let transfer_seconds = Histogram::new(exponential_buckets(0.000_1, 2.0, 24));
+        let transfers = Family::<OutcomeLabels, Counter>::default();
+        let (bytes_in, bytes_out) = (Counter::default(), Counter::default());
         let store_errors = Counter::default();
         let reloads = Family::<OutcomeLabels, Counter>::default();
         let mut registry = Registry::with_prefix("outpost_gate");
@@ -60,12 +73,51 @@ impl Metrics {
         );
         registry.register("requests_in_progress", "Requests not yet answered", in_progress.clone());
         registry.register(
+            "transfers_in_flight",
+            "Requests from arrival to the end of their response body",
+            transfers_in_flight.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time from a request's arrival to the end of its transfer",
+            transfer_seconds.clone(),
+        );
+        registry.register(
+            "transfers",
+            "Ended requests by outcome: complete, aborted_by_client, aborted_by_store",
+            transfers.clone(),
+        );
+        registry.register("received_bytes", "Request body bytes received from clients", bytes_in.clone());
+        registry.register("sent_bytes", "Response body bytes sent to clients", bytes_out.clone());
+        registry.register(
             "store_errors",
             "Store requests that failed (unreachable, or not buildable)",
             store_errors.clone(),
         );
         registry.register("reloads", "Configuration reloads, by outcome", reloads.clone());
-        Self { requests, refusals, head_seconds, in_progress, store_errors, reloads, registry }
+        Self {
+            requests,
+            refusals,
+            head_seconds,
+            in_progress,
+            transfers_in_flight,
+            transfer_seconds,
+            transfers,
+            bytes_in,
+            bytes_out,
+            store_errors,
+            reloads,
+            registry,
+        }
+    }
+
+    /// A request's transfer is over (its response body ended or was dropped).
+    pub fn transfer_ended(&self, entry: &crate::access::Entry, received: u64, sent: u64, outcome: Outcome) {
+        self.transfers_in_flight.dec();
+        self.transfer_seconds.observe(entry.started.elapsed().as_secs_f64());
+        self.transfers.get_or_create(&OutcomeLabels { outcome: outcome.as_str() }).inc();
+        self.bytes_in.inc_by(received);
+        self.bytes_out.inc_by(sent);
     }
 
     /// Prometheus text exposition.
@@ -82,28 +134,51 @@ pub fn global() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
-/// Serves `/metrics`, `/healthz` and `/readyz` on `addr` until the process ends. `/readyz`
-/// is 200 only when a TCP connection to the store opens within a second.
-pub async fn serve_admin(listener: tokio::net::TcpListener, store: Arc<str>) {
+/// How `/readyz` asks the store whether it answers.
+pub struct Readiness {
+    pub state: Arc<arc_swap::ArcSwap<crate::decide::Decider>>,
+    pub upstream: crate::upstream::Upstream,
+}
+
+impl Readiness {
+    /// Ready when the store answers a signed `HEAD` of the first configured bucket with
+    /// a success, within `PROBE_TIMEOUT`. Otherwise, why not.
+    async fn check(&self) -> Result<(), String> {
+        const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+        let state = self.state.load_full();
+        let bucket = state.catalog.buckets.keys().next().map(String::as_str);
+        let probe = self.upstream.probe(bucket, crate::time::UnixTime::now());
+        match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+            Ok(Ok(status)) if status.is_success() => Ok(()),
+            Ok(Ok(status)) => Err(format!(
+                "the store answered {status} to HEAD /{} (check the bucket and [store] credentials)",
+                bucket.unwrap_or_default()
+            )),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("the store did not answer within {PROBE_TIMEOUT:?}")),
+        }
+    }
+}
+
+/// Serves `/metrics`, `/healthz` and `/readyz` on `listener` until the process ends.
+pub async fn serve_admin(listener: tokio::net::TcpListener, readiness: Readiness) {
     use http::{Method, Response, StatusCode};
     use hyper::service::service_fn;
     use hyper_util::rt::TokioIo;
+    let readiness = Arc::new(readiness);
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
-        let store = Arc::clone(&store);
+        let readiness = Arc::clone(&readiness);
         let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
-            let store = Arc::clone(&store);
+            let readiness = Arc::clone(&readiness);
             async move {
                 let (status, body) = match (req.method(), req.uri().path()) {
                     (&Method::GET, "/metrics") => (StatusCode::OK, global().render()),
                     (&Method::GET, "/healthz") => (StatusCode::OK, "ok\n".to_owned()),
-                    (&Method::GET, "/readyz") => {
-                        let connect = tokio::net::TcpStream::connect(&*store);
-                        match tokio::time::timeout(std::time::Duration::from_secs(1), connect).await {
-                            Ok(Ok(_)) => (StatusCode::OK, "ready\n".to_owned()),
-                            _ => (StatusCode::SERVICE_UNAVAILABLE, format!("the store at {store} does not answer\n")),
-                        }
-                    }
+                    (&Method::GET, "/readyz") => match readiness.check().await {
+                        Ok(()) => (StatusCode::OK, "ready\n".to_owned()),
+                        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")),
+                    },
                     _ => (StatusCode::NOT_FOUND, "not found\n".to_owned()),
                 };
                 let mut resp = Response::new(crate::body::GateBody::full(body));

@@ -1,4 +1,5 @@
-//! One worker's connections to the store: HTTP/1.1 senders kept warm and reused.
+//! One worker's connections to the store: HTTP/1.1 senders kept warm and reused, over TCP
+//! or TLS (an `https://` store endpoint).
 //!
 //! Each worker owns its pool, and a connection's I/O task runs on the worker that made it,
 //! so a request and the store connection it uses never involve another thread. A sender
@@ -6,6 +7,10 @@
 //! (`Lease`, released by the body); a body cut short closes its connection instead, so no
 //! half-read response can ever be handed to the next request. Nothing is retried: the
 //! request body is streamed, so a request cannot be sent twice.
+//!
+//! Two timeouts guard against a store that stops answering: connecting (TCP and TLS
+//! handshake together), and the first byte of the answer, counted from when the request
+//! body has been sent in full, so a slow upload is never cut by it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,16 +19,37 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
+use rustls_pki_types::ServerName;
 
-use crate::body::GateBody;
+use crate::body::{GateBody, Inflow};
 
 /// Idle connections kept per worker; more are closed when released.
 const MAX_IDLE: usize = 256;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How to reach the store.
+#[derive(Clone)]
+pub struct Dial {
+    /// `host:port`.
+    pub addr: String,
+    /// Set for an `https://` endpoint: the verifier's configuration and the name to verify.
+    pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    pub connect_timeout: Duration,
+    pub first_byte_timeout: Duration,
+}
+
+impl std::fmt::Debug for Dial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dial")
+            .field("addr", &self.addr)
+            .field("tls", &self.tls.is_some())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("first_byte_timeout", &self.first_byte_timeout)
+            .finish()
+    }
+}
 
 pub struct StorePool {
-    /// `host:port` of the store.
-    addr: String,
+    dial: Dial,
     idle: Mutex<Vec<SendRequest<GateBody>>>,
 }
 
@@ -45,12 +71,18 @@ impl Lease {
 }
 
 impl StorePool {
-    pub fn new(addr: String) -> Arc<Self> {
-        Arc::new(Self { addr, idle: Mutex::new(Vec::new()) })
+    pub fn new(dial: Dial) -> Arc<Self> {
+        Arc::new(Self { dial, idle: Mutex::new(Vec::new()) })
     }
 
     /// Sends `req` on an idle connection, or a new one. The response carries the lease.
-    pub async fn send(self: &Arc<Self>, req: Request<GateBody>) -> Result<Response<GateBody>, PoolError> {
+    /// `upload` tells when the request body has been sent, which starts the first-byte
+    /// timeout (a request without one starts it at once).
+    pub async fn send(
+        self: &Arc<Self>,
+        req: Request<GateBody>,
+        upload: Option<&Inflow>,
+    ) -> Result<Response<GateBody>, PoolError> {
         let mut sender = loop {
             let candidate = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             match candidate {
@@ -63,26 +95,57 @@ impl StorePool {
                 None => break self.connect().await?,
             }
         };
-        let resp = sender.send_request(req).await.map_err(|e| PoolError::Send(error_chain(&e)))?;
+        let limit = self.dial.first_byte_timeout;
+        let deadline = async {
+            if let Some(flow) = upload {
+                flow.finished().await;
+            }
+            tokio::time::sleep(limit).await;
+        };
+        let resp = tokio::select! {
+            r = sender.send_request(req) => r.map_err(|e| PoolError::Send(error_chain(&e)))?,
+            () = deadline => return Err(PoolError::FirstByteTimeout(limit)),
+        };
         let lease = Lease { sender, pool: Arc::clone(self) };
         Ok(resp.map(|body: Incoming| GateBody::pooled(body, lease)))
     }
 
     async fn connect(&self) -> Result<SendRequest<GateBody>, PoolError> {
-        let stream = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&self.addr))
-            .await
-            .map_err(|_| PoolError::Connect(format!("{}: connect timed out", self.addr)))?
-            .map_err(|e| PoolError::Connect(format!("{}: {e}", self.addr)))?;
-        let _ = stream.set_nodelay(true);
-        let (sender, conn) =
-            http1::handshake(TokioIo::new(stream)).await.map_err(|e| PoolError::Connect(error_chain(&e)))?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!("store connection ended: {e}");
+        let Dial { addr, tls, connect_timeout, .. } = &self.dial;
+        let timed_out = || PoolError::Connect(format!("{addr}: connect timed out after {connect_timeout:?}"));
+        tokio::time::timeout(*connect_timeout, async {
+            let stream =
+                tokio::net::TcpStream::connect(addr).await.map_err(|e| PoolError::Connect(format!("{addr}: {e}")))?;
+            let _ = stream.set_nodelay(true);
+            match tls {
+                None => handshake(stream).await,
+                Some((config, name)) => {
+                    let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+                    let stream = connector
+                        .connect(name.clone(), stream)
+                        .await
+                        .map_err(|e| PoolError::Connect(format!("{addr}: TLS: {e}")))?;
+                    handshake(stream).await
+                }
             }
-        });
-        Ok(sender)
+        })
+        .await
+        .map_err(|_| timed_out())?
     }
+}
+
+/// An HTTP/1.1 client connection over `io`, its I/O driven by a task on this worker.
+async fn handshake<T>(io: T) -> Result<SendRequest<GateBody>, PoolError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = http1::handshake(TokioIo::new(io)).await.map_err(|e| PoolError::Connect(error_chain(&e)))?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!("store connection ended: {e}");
+        }
+    });
+    Ok(sender)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +154,8 @@ pub enum PoolError {
     Connect(String),
     #[error("the store request failed: {0}")]
     Send(String),
+    #[error("the store sent no answer within {0:?}")]
+    FirstByteTimeout(Duration),
 }
 
 /// An error with its sources, for the log.

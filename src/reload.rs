@@ -1,10 +1,10 @@
 //! Live reload on SIGHUP: the configuration file is read and validated again, and the whole
 //! new state (users, keys, roles, policies, buckets, access points, network map, STS keys,
 //! TLS certificate) is built first, then swapped in at once. Requests hold the state they
-//! started with, so in-flight transfers never notice. A configuration that does not load
-//! leaves the running one serving. Settings that only a restart can change (listeners,
-//! workers, limits, the store, PROXY mode, turning TLS on or off) are reported, not
-//! half-applied.
+//! started with, so in-flight transfers never notice. The access log's format is switched
+//! too. A configuration that does not load leaves the running one serving. Settings that
+//! only a restart can change (listeners, workers, limits and timeouts, the store, PROXY
+//! mode, turning TLS on or off, the admin listener) are reported, not half-applied.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,6 +30,10 @@ pub struct FixedAtStart {
     header_read_timeout: std::time::Duration,
     shutdown_grace: std::time::Duration,
     tls: bool,
+    idle_timeout: std::time::Duration,
+    max_header_bytes: usize,
+    max_url_bytes: usize,
+    admin: Option<std::net::SocketAddr>,
     store: String,
 }
 
@@ -43,8 +47,11 @@ impl FixedAtStart {
             header_read_timeout: c.server.header_read_timeout,
             shutdown_grace: c.server.shutdown_grace,
             tls: c.server.tls.is_some(),
-            // Secrets are redacted in Debug: a store key change alone is not seen here.
-            store: format!("{:?}", c.store),
+            idle_timeout: c.server.idle_timeout,
+            max_header_bytes: c.server.max_header_bytes,
+            max_url_bytes: c.server.max_url_bytes,
+            admin: c.admin,
+            store: describe_store(&c.store),
         }
     }
 
@@ -63,9 +70,26 @@ impl FixedAtStart {
         check(self.header_read_timeout == other.header_read_timeout, "server.header_read_timeout_secs");
         check(self.shutdown_grace == other.shutdown_grace, "server.shutdown_grace_secs");
         check(self.tls == other.tls, "server.tls_cert (turning TLS on or off)");
+        check(self.idle_timeout == other.idle_timeout, "server.idle_timeout_secs");
+        check(self.max_header_bytes == other.max_header_bytes, "server.max_header_bytes");
+        check(self.max_url_bytes == other.max_url_bytes, "server.max_url_bytes");
+        check(self.admin == other.admin, "[admin]");
         check(self.store == other.store, "[store]");
         d
     }
+}
+
+/// What identifies the store connection. A change of the store's secret alone is not
+/// seen here (secrets are never compared or printed), and needs a restart too.
+fn describe_store(s: &crate::config::StoreConfig) -> String {
+    use crate::config::StoreKind;
+    let kind = match &s.kind {
+        StoreKind::Embedded { data_dir } => format!("embedded {}", data_dir.display()),
+        StoreKind::S3 { endpoint, region, access_key_id, tls, .. } => {
+            format!("s3 {endpoint} {region} {access_key_id} tls={}", tls.is_some())
+        }
+    };
+    format!("{kind} {:?}", s.timeouts)
 }
 
 /// Reloads from `path`. Logs the outcome; returns whether the new state is serving.
@@ -89,6 +113,7 @@ pub fn reload(path: &Path, running: &FixedAtStart, swap: &Swappable) -> bool {
         slot.store(Arc::clone(&tls.config));
     }
     swap.state.store(Arc::new(Decider::new(&config)));
+    crate::access::set_format(config.log_format);
     tracing::info!("configuration reloaded: {}", config.summary());
     count("applied");
     true

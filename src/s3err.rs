@@ -110,6 +110,26 @@ impl S3Error {
         .with("ResourceType", resource_type)
     }
 
+    /// An upload whose client went away before sending all it announced.
+    pub fn incomplete_body() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            "You did not provide the number of bytes specified by the Content-Length HTTP header",
+        )
+    }
+
+    /// The request line and headers (or the URL alone) are over `server.max_header_bytes`
+    /// (`server.max_url_bytes`).
+    pub fn header_section_too_large(max: usize) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.",
+        )
+        .with("MaxSizeAllowed", max.to_string())
+    }
+
     pub fn service_unavailable() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service is unable to handle request.")
     }

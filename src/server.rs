@@ -7,25 +7,28 @@
 //! a small Outpost instance that is the difference between proxy speed and a third less.
 //!
 //! Each connection is served by hyper-util's auto builder (HTTP/1.1, or HTTP/2 with prior
-//! knowledge) with a header-read timeout against slowloris, under a connection cap shared
-//! by all workers. Shutdown is hyper-util's graceful way: stop accepting, let in-flight
-//! requests finish, give up after the grace period. Connections reach `serve_connection`
-//! as generic streams, so a TLS acceptor can wrap them without touching the request road.
+//! knowledge) under a connection cap shared by all workers, with a header-read timeout
+//! against slowloris, a cap on the request head's size, and an idle timeout: a connection
+//! with no request in flight for `idle_timeout` is closed gracefully. Shutdown: stop
+//! accepting, ask every connection to finish what it is doing and close, give up after
+//! the grace period. Connections reach `serve_connection` as generic streams, so a TLS
+//! acceptor can wrap them without touching the request road.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
-use crate::config::{Config, ProxyMode, StoreConfig};
+use crate::config::{Config, ProxyMode, StoreKind};
 use crate::gate::{ConnInfo, Gate};
 use crate::proxy_proto::{self, ProxyHeader, Rewind};
 use crate::store::start_embedded;
@@ -62,17 +65,22 @@ pub fn run_until(
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
-    let store = match &config.store {
-        StoreConfig::Embedded { data_dir } => control
-            .block_on(start_embedded(data_dir, config.buckets.keys().map(String::as_str)))
+    let timeouts = config.store.timeouts;
+    let store = match &config.store.kind {
+        StoreKind::Embedded { data_dir } => control
+            .block_on(start_embedded(data_dir, config.buckets.keys().map(String::as_str), timeouts))
             .map_err(ServeError::Store)?,
-        StoreConfig::S3 { endpoint, region, access_key_id, secret } => StoreTarget {
-            endpoint: endpoint.clone(),
-            region: region.clone(),
-            access_key_id: access_key_id.clone(),
-            secret: secret.clone(),
-        },
+        StoreKind::S3 { endpoint, region, access_key_id, secret, tls } => StoreTarget::new(
+            endpoint.clone(),
+            region.clone(),
+            access_key_id.clone(),
+            secret.clone(),
+            tls.clone(),
+            timeouts,
+        )
+        .map_err(|e| ServeError::Store(std::io::Error::other(e)))?,
     };
+    crate::access::set_format(config.log_format);
 
     let workers = config.server.workers;
     let (listeners, bound) = bind_all(&config.server.listen, workers)?;
@@ -89,6 +97,8 @@ pub fn run_until(
         proxy_mode: config.server.proxy_protocol,
         tls: swap.tls.clone(),
         tls_handshake_timeout: config.server.tls_handshake_timeout,
+        idle_timeout: config.server.idle_timeout,
+        max_header_bytes: config.server.max_header_bytes,
     };
     let grace = settings.grace;
 
@@ -110,8 +120,7 @@ pub fn run_until(
             .block_on(tokio::net::TcpListener::bind(admin))
             .map_err(|source| ServeError::Bind { addr: admin, source })?;
         let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: admin, source })?;
-        let store_addr: Arc<str> = gate.store_addr().into();
-        control.spawn(crate::metrics::serve_admin(listener, store_addr));
+        control.spawn(crate::metrics::serve_admin(listener, gate.readiness()));
         println!("admin listening on http://{addr}");
     }
     for addr in bound {
@@ -152,6 +161,77 @@ struct Settings {
     /// Set when the listeners speak TLS; a reload may swap the certificate.
     tls: Option<Arc<ArcSwap<rustls::ServerConfig>>>,
     tls_handshake_timeout: std::time::Duration,
+    idle_timeout: Duration,
+    /// The request head's cap; the gate answers S3's error past it, and hyper's own buffer
+    /// (twice as large, at least 64 KiB) closes the connection past that.
+    max_header_bytes: usize,
+}
+
+/// Every connection of a worker holds one; the worker waits for all of them to be dropped
+/// when it drains (the mini-redis shutdown pattern).
+type Live = mpsc::Sender<()>;
+
+/// A connection's requests in flight and when the last one ended, for its idle timeout.
+struct Activity {
+    in_flight: AtomicUsize,
+    /// Milliseconds after `epoch`.
+    last_end_ms: AtomicU64,
+    became_idle: Notify,
+    epoch: Instant,
+}
+
+/// Held by a request from arrival to the end of its response body (it travels inside the
+/// body, see `body::Logged`), so a long download is never mistaken for an idle connection.
+pub struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let a = &self.0;
+        a.last_end_ms.store(millis(a.epoch.elapsed()), Ordering::Relaxed);
+        if a.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            a.became_idle.notify_waiters();
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Activity {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            in_flight: AtomicUsize::new(0),
+            last_end_ms: AtomicU64::new(0),
+            became_idle: Notify::new(),
+            epoch: Instant::now(),
+        })
+    }
+
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        Busy(Arc::clone(self))
+    }
+
+    /// Resolves once the connection has had no request in flight for `timeout`.
+    async fn idle_for(&self, timeout: Duration) {
+        loop {
+            let became_idle = self.became_idle.notified();
+            tokio::pin!(became_idle);
+            became_idle.as_mut().enable();
+            if self.in_flight.load(Ordering::Acquire) > 0 {
+                became_idle.await;
+                continue;
+            }
+            let idle_since = Duration::from_millis(self.last_end_ms.load(Ordering::Relaxed));
+            let deadline = self.epoch + idle_since + timeout;
+            if Instant::now() >= deadline {
+                return;
+            }
+            // Requests may come and go meanwhile: look again at the deadline.
+            tokio::time::sleep_until(deadline.into()).await;
+        }
+    }
 }
 
 /// One listening socket per worker per address, all sharing the port (`SO_REUSEPORT`). A
@@ -195,7 +275,8 @@ async fn worker(
     stop: watch::Receiver<bool>,
     settings: Settings,
 ) {
-    let Settings { header_read_timeout, grace, proxy_mode, tls, tls_handshake_timeout } = settings;
+    let Settings { header_read_timeout, grace, proxy_mode, tls, tls_handshake_timeout, idle_timeout, max_header_bytes } =
+        settings;
     let gate = Arc::new(gate);
     crate::logbuf::buffer_this_thread();
     let flusher = tokio::spawn(async {
@@ -206,9 +287,11 @@ async fn worker(
         }
     });
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
-    let builder = Arc::new(builder);
-    let graceful = Arc::new(GracefulShutdown::new());
+    let hyper_head_cap = (2 * max_header_bytes).max(64 * 1024);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout).max_buf_size(hyper_head_cap);
+    builder.http2().timer(TokioTimer::new()).max_header_list_size(u32::try_from(hyper_head_cap).unwrap_or(u32::MAX));
+    let conns = Arc::new(Conns { builder, stop: stop.clone(), idle_timeout });
+    let (live, mut all_closed) = mpsc::channel::<()>(1);
 
     let mut accepts = tokio::task::JoinSet::new();
     for std_listener in listeners {
@@ -219,14 +302,8 @@ async fn worker(
                 continue;
             }
         };
-        let (gate, builder, graceful, permits, mut stop, tls) = (
-            Arc::clone(&gate),
-            Arc::clone(&builder),
-            Arc::clone(&graceful),
-            Arc::clone(&permits),
-            stop.clone(),
-            tls.clone(),
-        );
+        let (gate, conns, live, permits, mut stop, tls) =
+            (Arc::clone(&gate), Arc::clone(&conns), live.clone(), Arc::clone(&permits), stop.clone(), tls.clone());
         accepts.spawn(async move {
             let Ok(local) = listener.local_addr() else { return };
             loop {
@@ -251,14 +328,14 @@ async fn worker(
                     ProxyMode::Required => true,
                     ProxyMode::Optional => gate.is_trusted_proxy(peer.ip()),
                 };
+                let held = (permit, live.clone());
                 if !reads_proxy && tls.is_none() {
-                    serve_connection(stream, conn, &gate, &builder, &graceful, permit);
+                    conns.serve(stream, conn, &gate, held);
                     continue;
                 }
                 // The PROXY header and the TLS handshake happen off the accept loop, each
                 // under its own timeout.
-                let (gate, builder, graceful, tls) =
-                    (Arc::clone(&gate), Arc::clone(&builder), Arc::clone(&graceful), tls.clone());
+                let (gate, conns, tls) = (Arc::clone(&gate), Arc::clone(&conns), tls.clone());
                 tokio::spawn(async move {
                     let (stream, conn) = if reads_proxy {
                         let required = proxy_mode == ProxyMode::Required;
@@ -270,7 +347,7 @@ async fn worker(
                         (Rewind::new(bytes::Bytes::new(), stream), conn)
                     };
                     let Some(tls) = tls else {
-                        serve_connection(stream, conn, &gate, &builder, &graceful, permit);
+                        conns.serve(stream, conn, &gate, held);
                         return;
                     };
                     // The certificate current now: a reload affects new connections only.
@@ -278,7 +355,7 @@ async fn worker(
                     match tokio::time::timeout(tls_handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
                             let conn = ConnInfo { secure: true, ..conn };
-                            serve_connection(tls_stream, conn, &gate, &builder, &graceful, permit);
+                            conns.serve(tls_stream, conn, &gate, held);
                         }
                         Ok(Err(e)) => tracing::debug!(peer = %peer, "TLS handshake failed: {e}"),
                         Err(_) => {
@@ -292,22 +369,13 @@ async fn worker(
     // Accept loops end on the stop signal; dropping their listeners closes the sockets.
     while accepts.join_next().await.is_some() {}
 
-    // The accept loops have ended; a connection still reading its PROXY header may hold a
-    // handle for a moment (at most the header timeout).
-    let drained = async move {
-        let mut graceful = graceful;
-        loop {
-            match Arc::try_unwrap(graceful) {
-                Ok(g) => break g.shutdown().await,
-                Err(still_shared) => {
-                    graceful = still_shared;
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-            }
-        }
-    };
+    // Every connection has been told to finish (see `Conns::serve`); each holds a `Live`
+    // sender until it has closed. (A connection still reading its PROXY header or TLS
+    // handshake holds one too, for at most its timeout.)
+    drop(live);
+    drop(conns);
     tokio::select! {
-        () = drained => tracing::debug!("worker drained"),
+        _ = all_closed.recv() => tracing::debug!("worker drained"),
         () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing the remaining connections"),
     }
     flusher.abort();
@@ -345,28 +413,61 @@ async fn read_proxy(
     Some((Rewind::new(accepted.rest, stream), conn))
 }
 
-fn serve_connection<S>(
-    stream: S,
-    conn: ConnInfo,
-    gate: &Arc<Gate>,
-    builder: &Builder<TokioExecutor>,
-    graceful: &GracefulShutdown,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let gate = Arc::clone(gate);
-    let service = service_fn(move |req| {
-        let gate = Arc::clone(&gate);
-        async move { Ok::<_, Infallible>(gate.handle(req, conn).await) }
-    });
-    let conn_fut = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
-    tokio::spawn(async move {
-        if let Err(e) = conn_fut.await {
-            tracing::debug!(peer = %conn.peer, "connection ended: {e}");
-        }
-        drop(permit);
-    });
+/// What a worker's connections share.
+struct Conns {
+    builder: Builder<TokioExecutor>,
+    stop: watch::Receiver<bool>,
+    idle_timeout: Duration,
+}
+
+impl Conns {
+    /// Serves one connection on this worker until it closes: by the client, after
+    /// `idle_timeout` with no request in flight, or when shutdown asks it to finish.
+    /// `held` (the connection permit and the worker's drain token) is released at the end.
+    fn serve<S>(&self, stream: S, conn: ConnInfo, gate: &Arc<Gate>, held: (tokio::sync::OwnedSemaphorePermit, Live))
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let gate = Arc::clone(gate);
+        let activity = Activity::new();
+        let service = {
+            let activity = Arc::clone(&activity);
+            service_fn(move |req| {
+                let busy = activity.begin();
+                let gate = Arc::clone(&gate);
+                async move { Ok::<_, Infallible>(gate.handle(req, conn, Some(busy)).await) }
+            })
+        };
+        let connection = self.builder.serve_connection(TokioIo::new(stream), service).into_owned();
+        let (mut stop, idle_timeout) = (self.stop.clone(), self.idle_timeout);
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            let mut closing = *stop.borrow_and_update();
+            if closing {
+                connection.as_mut().graceful_shutdown();
+            }
+            loop {
+                tokio::select! {
+                    r = connection.as_mut() => {
+                        if let Err(e) = r {
+                            tracing::debug!(peer = %conn.peer, "connection ended: {e}");
+                        }
+                        break;
+                    }
+                    _ = stop.changed(), if !closing => {
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                    () = activity.idle_for(idle_timeout), if !closing => {
+                        tracing::debug!(peer = %conn.peer, "closing a connection idle for {idle_timeout:?}");
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(held);
+        });
+    }
 }
 
 /// SIGTERM or SIGINT.

@@ -12,13 +12,14 @@ use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
 use crate::secret::SecretKey;
-use crate::upstream::StoreTarget;
+use crate::upstream::{StoreTarget, StoreTimeouts};
 
 /// Makes the data directory and one directory per configured bucket (s3s-fs keeps each
 /// bucket as a directory), then serves it. Returns where and how to reach it.
 pub async fn start_embedded<'a>(
     data_dir: &Path,
     buckets: impl IntoIterator<Item = &'a str>,
+    timeouts: StoreTimeouts,
 ) -> std::io::Result<StoreTarget> {
     // The directory itself, even when no bucket is configured yet.
     tokio::fs::create_dir_all(data_dir).await?;
@@ -52,5 +53,6 @@ pub async fn start_embedded<'a>(
     });
     let endpoint =
         format!("http://{addr}").parse().map_err(|e: http::uri::InvalidUri| std::io::Error::other(e.to_string()))?;
-    Ok(StoreTarget { endpoint, region: "us-east-1".to_owned(), access_key_id, secret })
+    StoreTarget::new(endpoint, "us-east-1".to_owned(), access_key_id, secret, None, timeouts)
+        .map_err(std::io::Error::other)
 }

@@ -60,6 +60,11 @@ impl UnixTime {
         IsoFormat(self)
     }
 
+    /// `2013-05-24T00:00:00.123Z` for a time in milliseconds, as the access log writes it.
+    pub fn iso8601_ms(ms: i64) -> IsoMsFormat {
+        IsoMsFormat(ms)
+    }
+
     fn fields(self) -> (i64, i64, i64, i64, i64, i64) {
         let days = self.0.div_euclid(86_400);
         let rem = self.0.rem_euclid(86_400);
@@ -85,6 +90,17 @@ impl fmt::Display for IsoFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (year, month, day, hour, min, sec) = self.0.fields();
         write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}Z")
+    }
+}
+
+/// Display adapter for the extended format with milliseconds.
+pub struct IsoMsFormat(i64);
+
+impl fmt::Display for IsoMsFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day, hour, min, sec) = UnixTime(self.0.div_euclid(1000)).fields();
+        let ms = self.0.rem_euclid(1000);
+        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}.{ms:03}Z")
     }
 }
 

@@ -7,35 +7,85 @@
 //! on the wire to the store. Nothing here retries: a PUT body cannot be replayed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::header::{self, HeaderMap, HeaderName};
 use http::{Request, Response, Uri};
-use hyper::body::Incoming;
+use rustls_pki_types::ServerName;
 
-use crate::body::GateBody;
+use crate::body::{GateBody, Inbound, Inflow};
 use crate::classify::Asked;
-use crate::pool::StorePool;
+use crate::pool::{Dial, PoolError, StorePool};
 use crate::secret::SecretKey;
 use crate::sigv4::encode::uri_encode_into;
 use crate::sigv4::presigned::AUTH_PARAMS;
 use crate::sigv4::{Query, Signer, SigningKeyCache};
 use crate::time::UnixTime;
 
-/// Where the store is and how to sign for it.
+/// Where the store is, how to reach it and how to sign for it.
 #[derive(Debug, Clone)]
 pub struct StoreTarget {
     pub endpoint: Uri,
     pub region: String,
     pub access_key_id: String,
     pub secret: SecretKey,
+    pub dial: Dial,
+}
+
+/// How long the store may take: to accept a connection (with TLS, its handshake too), and
+/// to start answering once a request has been sent in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreTimeouts {
+    pub connect: Duration,
+    pub first_byte: Duration,
+}
+
+impl StoreTarget {
+    /// `endpoint` is `http://` or `https://` (then `tls` verifies it) with a host.
+    pub fn new(
+        endpoint: Uri,
+        region: String,
+        access_key_id: String,
+        secret: SecretKey,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        timeouts: StoreTimeouts,
+    ) -> Result<Self, String> {
+        let host = endpoint.host().ok_or("the store endpoint has no host")?;
+        let https = endpoint.scheme_str() == Some("https");
+        let port = endpoint.port_u16().unwrap_or(if https { 443 } else { 80 });
+        // A bracketed IPv6 literal connects and verifies without its brackets.
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addr = if bare.contains(':') { format!("[{bare}]:{port}") } else { format!("{bare}:{port}") };
+        let tls = match (https, tls) {
+            (false, _) => None,
+            (true, Some(config)) => {
+                let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("{host}: {e}"))?;
+                Some((config, name))
+            }
+            (true, None) => return Err("an https store endpoint needs a TLS configuration".into()),
+        };
+        let dial = Dial { addr, tls, connect_timeout: timeouts.connect, first_byte_timeout: timeouts.first_byte };
+        Ok(Self { endpoint, region, access_key_id, secret, dial })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store unreachable: {0}")]
     Unreachable(String),
+    #[error("the store sent no answer within {0:?}")]
+    FirstByteTimeout(Duration),
     #[error("store request could not be built: {0}")]
     Build(String),
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::FirstByteTimeout(after) => Self::FirstByteTimeout(after),
+            PoolError::Connect(why) | PoolError::Send(why) => Self::Unreachable(why),
+        }
+    }
 }
 
 pub struct Upstream {
@@ -67,15 +117,16 @@ const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date",
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
         let host = target.endpoint.authority().map(ToString::to_string).unwrap_or_default();
-        let port = target.endpoint.port_u16().unwrap_or(80);
-        let addr = format!("{}:{port}", target.endpoint.host().unwrap_or_default());
-        Self { pool: StorePool::new(addr), target, host, keys: SigningKeyCache::default() }
+        Self { pool: StorePool::new(target.dial.clone()), target, host, keys: SigningKeyCache::default() }
     }
 
+    /// Sends the client's request on to the store; `upload` is its body, counted by
+    /// `inflow`.
     pub async fn forward(
         &self,
         parts: http::request::Parts,
-        body: Incoming,
+        upload: Inbound,
+        inflow: &Inflow,
         asked: &Asked,
         query: &Query<'_>,
         now: UnixTime,
@@ -91,28 +142,55 @@ impl Upstream {
         let origin = if canonical_query.is_empty() { path.clone() } else { format!("{path}?{canonical_query}") };
         let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
-        let mut headers = forwardable(parts.headers);
+        let headers = forwardable(parts.headers);
+        let req = self.signed(parts.method, origin, &path, &canonical_query, headers, GateBody::Upload(upload), now)?;
+        let mut resp = self.pool.send(req, Some(inflow)).await?;
+        strip_hop_by_hop(resp.headers_mut());
+        Ok(resp)
+    }
+
+    /// Whether the store answers S3: a signed `HEAD` of `bucket` (or of `/` when no bucket
+    /// is configured). Returns the status it answered with.
+    pub async fn probe(&self, bucket: Option<&str>, now: UnixTime) -> Result<http::StatusCode, StoreError> {
+        let mut path = String::from("/");
+        if let Some(b) = bucket {
+            uri_encode_into(&mut path, b.as_bytes(), false);
+        }
+        let origin: Uri = path.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let req = self.signed(http::Method::HEAD, origin, &path, "", HeaderMap::new(), GateBody::empty(), now)?;
+        let resp = self.pool.send(req, None).await?;
+        Ok(resp.status())
+    }
+
+    /// A store request signed with the store's own key (header SigV4, `UNSIGNED-PAYLOAD`).
+    #[allow(clippy::too_many_arguments)] // the parts of one request, each used once
+    fn signed(
+        &self,
+        method: http::Method,
+        origin: Uri,
+        path: &str,
+        canonical_query: &str,
+        mut headers: HeaderMap,
+        body: GateBody,
+        now: UnixTime,
+    ) -> Result<Request<GateBody>, StoreError> {
         let signer = Signer {
             access_key_id: &self.target.access_key_id,
             secret: &self.target.secret,
             region: &self.target.region,
             service: "s3",
         };
-        signer.sign_headers(parts.method.as_str(), &path, &canonical_query, &self.host, &mut headers, now, &self.keys);
+        signer.sign_headers(method.as_str(), path, canonical_query, &self.host, &mut headers, now, &self.keys);
         if let Ok(host) = http::HeaderValue::from_str(&self.host) {
             headers.insert(header::HOST, host);
         }
-
         // HTTP/1 connections take the path (origin form) on the request line; the store's
         // authority is in the Host header, which the signature covers.
-        let mut req = Request::builder().method(parts.method).uri(origin).version(http::Version::HTTP_11);
+        let mut req = Request::builder().method(method).uri(origin).version(http::Version::HTTP_11);
         if let Some(h) = req.headers_mut() {
             *h = headers;
         }
-        let req = req.body(GateBody::Stream(body)).map_err(|e| StoreError::Build(e.to_string()))?;
-        let mut resp = self.pool.send(req).await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
-        strip_hop_by_hop(resp.headers_mut());
-        Ok(resp)
+        req.body(body).map_err(|e| StoreError::Build(e.to_string()))
     }
 }
 

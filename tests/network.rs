@@ -85,7 +85,7 @@ async fn the_vpc_endpoint_tlv_sets_aws_source_vpce() {
     let a = raw_get(&gate, "127.0.0.1", &from("203.0.113.9:40004", None), &url, &[]).await;
     assert_eq!(status_of(&a), 403, "{a}");
     let log = gate.log();
-    assert!(log.contains(r#"source=10.0.3.4 vpc="vpc-1a2b3c4d""#), "{log}");
+    assert!(log.contains("source=10.0.3.4 vpc=vpc-1a2b3c4d "), "{log}");
     assert!(log.contains("aws:SourceVpce (absent) StringNotEquals vpce-08d2bf15fac5001c9"), "{log}");
 }
 

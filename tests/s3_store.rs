@@ -10,7 +10,7 @@ use support::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn remote_s3_store_round_trip() {
     let data = tempfile::tempdir().unwrap();
-    let store = outpost_gate::store::start_embedded(data.path(), [BUCKET]).await.unwrap();
+    let store = outpost_gate::store::start_embedded(data.path(), [BUCKET], store_timeouts()).await.unwrap();
     let store_secret = store.secret.expose().to_owned();
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(

@@ -5,9 +5,9 @@
 //! Every problem is collected, not just the first, and each names the file and the key at
 //! fault (`config/outpost-gate.toml: buckets[1].policy: policies/b.json: Statement[0].Effect:
 //! …`), which is what `check-config` prints. Relative paths are resolved against the
-//! directory of the configuration file. Features whose enforcement is not built yet
-//! (JSON logs) are refused here by name: a gate that
-//! silently ignored one would do less than its owner believes.
+//! directory of the configuration file. A feature whose enforcement is not built is
+//! refused here by name, never ignored: a gate that silently ignored one would do less
+//! than its owner believes.
 
 mod raw;
 mod validate;
@@ -44,6 +44,8 @@ pub struct Config {
     pub sts: Option<StsConfig>,
     /// `[admin] listen`: metrics and probes.
     pub admin: Option<SocketAddr>,
+    /// `[log] format`.
+    pub log_format: crate::access::Format,
 }
 
 /// The STS endpoint's keys and limits.
@@ -69,6 +71,12 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Worker threads (resolved: at least 1).
     pub workers: usize,
+    /// A connection with no request in flight for this long is closed.
+    pub idle_timeout: Duration,
+    /// Request line plus headers.
+    pub max_header_bytes: usize,
+    /// Path plus query.
+    pub max_url_bytes: usize,
 }
 
 /// The certificate and key files, and the acceptor configuration made from them.
@@ -104,11 +112,24 @@ impl OutpostConfig {
 }
 
 #[derive(Debug, Clone)]
-pub enum StoreConfig {
+pub struct StoreConfig {
+    pub kind: StoreKind,
+    pub timeouts: crate::upstream::StoreTimeouts,
+}
+
+#[derive(Debug, Clone)]
+pub enum StoreKind {
     /// s3s-fs in-process on a loopback port, with credentials made at start-up.
     Embedded { data_dir: PathBuf },
-    /// Any S3-compatible endpoint.
-    S3 { endpoint: http::Uri, region: String, access_key_id: String, secret: SecretKey },
+    /// Any S3-compatible endpoint; `tls` verifies an `https://` one (the system roots, or
+    /// `store.ca_file`).
+    S3 {
+        endpoint: http::Uri,
+        region: String,
+        access_key_id: String,
+        secret: SecretKey,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    },
 }
 
 #[derive(Debug)]
@@ -224,11 +245,11 @@ impl Config {
 
     /// The short summary `check-config` prints.
     pub fn summary(&self) -> String {
-        let store = match &self.store {
-            StoreConfig::Embedded { data_dir } => {
+        let store = match &self.store.kind {
+            StoreKind::Embedded { data_dir } => {
                 format!("embedded store in {}", data_dir.display())
             }
-            StoreConfig::S3 { endpoint, .. } => format!("s3 store at {endpoint}"),
+            StoreKind::S3 { endpoint, .. } => format!("s3 store at {endpoint}"),
         };
         let keys: usize = self.users.iter().map(|u| u.access_keys.len()).sum();
         format!(

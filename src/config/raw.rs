@@ -54,6 +54,25 @@ pub struct RawServer {
     /// How long a client may take to finish the TLS handshake.
     #[serde(default = "default_tls_handshake_timeout")]
     pub tls_handshake_timeout_secs: u64,
+    /// How long a connection may sit with no request in flight before it is closed.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_secs: u64,
+    /// The request line and headers together, in bytes.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// The request target (path and query), in bytes.
+    #[serde(default = "default_max_url_bytes")]
+    pub max_url_bytes: usize,
+}
+
+fn default_idle_timeout() -> u64 {
+    60
+}
+fn default_max_header_bytes() -> usize {
+    16 * 1024
+}
+fn default_max_url_bytes() -> usize {
+    8 * 1024
 }
 
 fn default_tls_handshake_timeout() -> u64 {
@@ -74,6 +93,9 @@ impl Default for RawServer {
             max_connections: default_max_connections(),
             workers: 0,
             tls_handshake_timeout_secs: default_tls_handshake_timeout(),
+            idle_timeout_secs: default_idle_timeout(),
+            max_header_bytes: default_max_header_bytes(),
+            max_url_bytes: default_max_url_bytes(),
         }
     }
 }
@@ -114,6 +136,18 @@ pub struct RawStore {
     pub secret_access_key: Option<String>,
     pub secret_access_key_file: Option<String>,
     pub ca_file: Option<String>,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// From the end of the request body to the first byte of the store's answer.
+    #[serde(default = "default_first_byte_timeout")]
+    pub first_byte_timeout_secs: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    5
+}
+fn default_first_byte_timeout() -> u64 {
+    120
 }
 
 impl Default for RawStore {
@@ -127,6 +161,8 @@ impl Default for RawStore {
             secret_access_key: None,
             secret_access_key_file: None,
             ca_file: None,
+            connect_timeout_secs: default_connect_timeout(),
+            first_byte_timeout_secs: default_first_byte_timeout(),
         }
     }
 }

@@ -13,11 +13,12 @@ use ipnet::IpNet;
 use super::raw::{self, RawConfig};
 use super::{
     AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, ProxyMode, Role, ServerConfig,
-    StoreConfig, StsConfig, TlsFiles, User, Vpc,
+    StoreConfig, StoreKind, StsConfig, TlsFiles, User, Vpc,
 };
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::SecretKey;
 use crate::sts::token::{KeyRing, TokenKey};
+use crate::upstream::StoreTimeouts;
 
 pub(super) struct Validator {
     file: String,
@@ -32,10 +33,6 @@ impl Validator {
 
     fn problem(&mut self, key: impl fmt::Display, message: impl fmt::Display) {
         self.problems.push(format!("{}: {key}: {message}", self.file));
-    }
-
-    fn not_yet(&mut self, key: &str, what: &str) {
-        self.problem(key, format!("{what} is not supported by this version of the gate; remove the key"));
     }
 
     fn resolve(&self, p: &str) -> PathBuf {
@@ -221,9 +218,14 @@ impl Validator {
         {
             self.problem("admin.listen", "must not be one of server.listen (metrics never go on traffic listeners)");
         }
-        if raw.log.format != "text" {
-            self.not_yet("log.format", &format!("log format \"{}\"", raw.log.format));
-        }
+        let log_format = match raw.log.format.as_str() {
+            "text" => crate::access::Format::Text,
+            "json" => crate::access::Format::Json,
+            other => {
+                self.problem("log.format", format!("\"{other}\": expected \"text\" or \"json\""));
+                crate::access::Format::Text
+            }
+        };
 
         if self.problems.is_empty() {
             Ok(Config {
@@ -238,6 +240,7 @@ impl Validator {
                 sts,
                 admin,
                 network,
+                log_format,
             })
         } else {
             Err(ConfigErrors(self.problems))
@@ -301,6 +304,17 @@ impl Validator {
         if s.max_connections == 0 {
             self.problem("server.max_connections", "must be at least 1");
         }
+        if s.idle_timeout_secs == 0 {
+            self.problem("server.idle_timeout_secs", "must be at least 1");
+        }
+        // hyper's own read buffer cannot be smaller than 8 KiB, nor a request head larger
+        // than the buffer it is read into.
+        if !(1024..=1024 * 1024).contains(&s.max_header_bytes) {
+            self.problem("server.max_header_bytes", "must be 1024..=1048576");
+        }
+        if s.max_url_bytes < 256 || s.max_url_bytes > s.max_header_bytes {
+            self.problem("server.max_url_bytes", "must be at least 256 and at most server.max_header_bytes");
+        }
         ServerConfig {
             listen,
             max_clock_skew_secs: i64::try_from(s.max_clock_skew_secs).unwrap_or(i64::MAX),
@@ -311,6 +325,9 @@ impl Validator {
             tls,
             tls_handshake_timeout: Duration::from_secs(s.tls_handshake_timeout_secs.max(1)),
             max_connections: s.max_connections,
+            idle_timeout: Duration::from_secs(s.idle_timeout_secs.max(1)),
+            max_header_bytes: s.max_header_bytes,
+            max_url_bytes: s.max_url_bytes,
             workers: match s.workers {
                 0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
                 n => n,
@@ -335,56 +352,87 @@ impl Validator {
     }
 
     fn store(&mut self, s: raw::RawStore, region: &str) -> StoreConfig {
-        match s.kind.as_str() {
-            "embedded" => StoreConfig::Embedded { data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")) },
-            "s3" => {
-                let endpoint = match s.endpoint.as_deref().map(str::parse::<http::Uri>) {
-                    Some(Ok(u)) if u.scheme_str() == Some("http") && u.authority().is_some() => u,
-                    Some(Ok(u)) if u.scheme_str() == Some("https") => {
-                        self.not_yet("store.endpoint", "an https store endpoint");
-                        u
-                    }
-                    Some(_) => {
-                        self.problem("store.endpoint", "must be a URL such as \"http://10.0.1.20:9000\"");
-                        http::Uri::default()
-                    }
-                    None => {
-                        self.problem("store.endpoint", "needed when kind = \"s3\"");
-                        http::Uri::default()
-                    }
-                };
-                if s.ca_file.is_some() {
-                    self.not_yet("store.ca_file", "a store CA file");
-                }
-                let access_key_id = s.access_key_id.unwrap_or_else(|| {
-                    self.problem("store.access_key_id", "needed when kind = \"s3\"");
-                    String::new()
-                });
-                let secret = match (s.secret_access_key, s.secret_access_key_file) {
-                    (Some(inline), None) => SecretKey::new(inline),
-                    (None, Some(p)) => {
-                        self.read_secret("store.secret_access_key_file", &p).unwrap_or_else(|| SecretKey::new(""))
-                    }
-                    _ => {
-                        self.problem(
-                            "store.secret_access_key",
-                            "give exactly one of secret_access_key and secret_access_key_file",
-                        );
-                        SecretKey::new("")
-                    }
-                };
-                StoreConfig::S3 {
-                    endpoint,
-                    region: s.region.unwrap_or_else(|| region.to_owned()),
-                    access_key_id,
-                    secret,
-                }
-            }
-            other => {
-                self.problem("store.kind", format!("\"{other}\": expected \"embedded\" or \"s3\""));
-                StoreConfig::Embedded { data_dir: PathBuf::new() }
+        for (key, secs) in [
+            ("store.connect_timeout_secs", s.connect_timeout_secs),
+            ("store.first_byte_timeout_secs", s.first_byte_timeout_secs),
+        ] {
+            if secs == 0 {
+                self.problem(key, "must be at least 1");
             }
         }
+        let timeouts = StoreTimeouts {
+            connect: Duration::from_secs(s.connect_timeout_secs.max(1)),
+            first_byte: Duration::from_secs(s.first_byte_timeout_secs.max(1)),
+        };
+        let kind = match s.kind.as_str() {
+            "embedded" => StoreKind::Embedded { data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")) },
+            "s3" => self.s3_store(s, region),
+            other => {
+                self.problem("store.kind", format!("\"{other}\": expected \"embedded\" or \"s3\""));
+                StoreKind::Embedded { data_dir: PathBuf::new() }
+            }
+        };
+        StoreConfig { kind, timeouts }
+    }
+
+    fn s3_store(&mut self, s: raw::RawStore, region: &str) -> StoreKind {
+        let endpoint = match s.endpoint.as_deref().map(str::parse::<http::Uri>) {
+            Some(Ok(u))
+                if matches!(u.scheme_str(), Some("http" | "https"))
+                    && u.host().is_some_and(|h| !h.is_empty())
+                    && u.path() == "/"
+                    && u.query().is_none() =>
+            {
+                u
+            }
+            Some(_) => {
+                self.problem(
+                    "store.endpoint",
+                    "must be a URL with no path, such as \"http://10.0.1.20:9000\" or \"https://minio.internal:9000\"",
+                );
+                http::Uri::default()
+            }
+            None => {
+                self.problem("store.endpoint", "needed when kind = \"s3\"");
+                http::Uri::default()
+            }
+        };
+        let https = endpoint.scheme_str() == Some("https");
+        let tls = match (&s.ca_file, https) {
+            (Some(_), false) => {
+                self.problem("store.ca_file", "only for an https:// store endpoint");
+                None
+            }
+            (ca_file, true) => {
+                match crate::tls::store_client_config(ca_file.as_deref().map(|p| self.resolve(p)).as_deref()) {
+                    Ok(config) => Some(config),
+                    Err(e) => {
+                        let key = if ca_file.is_some() { "store.ca_file" } else { "store.endpoint" };
+                        self.problem(key, e);
+                        None
+                    }
+                }
+            }
+            (None, false) => None,
+        };
+        let access_key_id = s.access_key_id.unwrap_or_else(|| {
+            self.problem("store.access_key_id", "needed when kind = \"s3\"");
+            String::new()
+        });
+        let secret = match (s.secret_access_key, s.secret_access_key_file) {
+            (Some(inline), None) => SecretKey::new(inline),
+            (None, Some(p)) => {
+                self.read_secret("store.secret_access_key_file", &p).unwrap_or_else(|| SecretKey::new(""))
+            }
+            _ => {
+                self.problem(
+                    "store.secret_access_key",
+                    "give exactly one of secret_access_key and secret_access_key_file",
+                );
+                SecretKey::new("")
+            }
+        };
+        StoreKind::S3 { endpoint, region: s.region.unwrap_or_else(|| region.to_owned()), access_key_id, secret, tls }
     }
 
     fn users(&mut self, raw: Vec<raw::RawUser>) -> Vec<Arc<User>> {

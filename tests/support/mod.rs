@@ -46,6 +46,8 @@ pub struct Gate {
     pub dir: tempfile::TempDir,
     pub child: Child,
     pub stderr_log: PathBuf,
+    /// Everything the gate printed on stdout after its `listening on` lines: the access log.
+    pub stdout_log: PathBuf,
 }
 
 /// How to set up a gate beyond the defaults.
@@ -164,12 +166,18 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
             .spawn()
             .expect("start outpost-gate");
         let stdout = child.stdout.take().unwrap();
+        let stdout_log = p.join("gate.stdout");
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        {
+            use std::io::Write as _;
+            let mut file = std::fs::File::create(&stdout_log).unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    let _ = writeln!(file, "{line}");
+                    let _ = tx.send(line);
+                }
+            });
+        }
         let mut admin = None;
         let listening = loop {
             let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
@@ -183,7 +191,7 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
             }
         };
         let (scheme, addr) = listening.split_once("://").expect("listening on SCHEME://ADDR");
-        Self { addr: addr.to_owned(), scheme: scheme.to_owned(), admin, dir, child, stderr_log }
+        Self { addr: addr.to_owned(), scheme: scheme.to_owned(), admin, dir, child, stderr_log, stdout_log }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -202,11 +210,29 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         signer.presign_url(method, "http", &self.addr, &path, &[], expires, None, at)
     }
 
-    /// The gate's log so far. Workers buffer lines for up to `logbuf::FLUSH_EVERY`, each
-    /// on its own tick, so this waits two ticks for every worker to have written out.
+    /// The gate's whole log so far: diagnostics (stderr) then access lines (stdout).
+    /// Workers buffer lines for up to `logbuf::FLUSH_EVERY`, each on its own tick, so this
+    /// waits two ticks for every worker to have written out.
     pub fn log(&self) -> String {
         std::thread::sleep(outpost_gate::logbuf::FLUSH_EVERY * 2);
-        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+        let mut log = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
+        log.push_str(&std::fs::read_to_string(&self.stdout_log).unwrap_or_default());
+        log
+    }
+
+    /// The access lines so far (stdout), waiting as `log` does.
+    pub fn access_lines(&self) -> Vec<String> {
+        std::thread::sleep(outpost_gate::logbuf::FLUSH_EVERY * 2);
+        let out = std::fs::read_to_string(&self.stdout_log).unwrap_or_default();
+        out.lines().filter(|l| !l.contains("listening on ")).map(str::to_owned).collect()
+    }
+
+    /// The access lines of a gate with `[log] format = "json"`, parsed.
+    pub fn access_json(&self) -> Vec<serde_json::Value> {
+        self.access_lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON object ({e}): {l}")))
+            .collect()
     }
 
     pub fn pid(&self) -> u32 {
@@ -459,4 +485,9 @@ pub fn refused_port() -> (socket2::Socket, u16) {
 /// The `[server]` lines that make a gate speak TLS with the files `make_certs` wrote in `dir`.
 pub fn tls_toml(dir: &Path) -> String {
     format!("tls_cert = \"{}\"\ntls_key = \"{}\"\n", dir.join("gate.crt").display(), dir.join("gate.key").display())
+}
+
+/// The store timeouts' defaults, for a store started in the test process.
+pub fn store_timeouts() -> outpost_gate::upstream::StoreTimeouts {
+    outpost_gate::upstream::StoreTimeouts { connect: Duration::from_secs(5), first_byte: Duration::from_mins(2) }
 }

@@ -1,0 +1,347 @@
+//! The access log: one line per request, on stdout, written when the request has ended
+//! (its response body finished, failed or was dropped), so it can say how many bytes
+//! moved each way, how long the whole transfer took, and whether it completed.
+//!
+//! The record is filled in as the request goes (`Entry`) and rendered by hand into the
+//! worker's stdout buffer (`logbuf`), as `key=value` text or one JSON object
+//! (INTERFACE.md "Front door"). What may appear is fixed by the fields below: never a
+//! secret, a signature, a session token or a query string. Values a client chose (the
+//! claimed key id, a bucket or key inside an ARN) are escaped, so a client cannot forge a
+//! line or a field.
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
+
+use crate::decide::Authenticated;
+use crate::time::UnixTime;
+
+/// `[log] format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// The format in force; set at start and on reload (one process serves one gate).
+static FORMAT: AtomicU8 = AtomicU8::new(0);
+
+pub fn set_format(f: Format) {
+    FORMAT.store(f as u8, Ordering::Relaxed);
+}
+
+fn format() -> Format {
+    if FORMAT.load(Ordering::Relaxed) == Format::Json as u8 { Format::Json } else { Format::Text }
+}
+
+/// How a transfer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Complete,
+    /// The client went away (or stopped reading) before the response was all sent, or
+    /// before its upload was all received.
+    AbortedByClient,
+    /// The store failed mid-transfer, so the client connection was aborted.
+    AbortedByStore,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::AbortedByClient => "aborted_by_client",
+            Self::AbortedByStore => "aborted_by_store",
+        }
+    }
+}
+
+/// A request id: 16 upper-case hex digits, as S3's `x-amz-request-id`.
+#[derive(Clone, Copy)]
+pub struct RequestId([u8; 16]);
+
+impl RequestId {
+    pub fn random() -> Self {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let n = rand::random::<u64>();
+        let mut b = [0u8; 16];
+        for (i, slot) in b.iter_mut().enumerate() {
+            *slot = HEX[((n >> (60 - 4 * i)) & 0xF) as usize];
+        }
+        Self(b)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Always ASCII hex digits.
+        std::str::from_utf8(&self.0).unwrap_or("0000000000000000")
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the line says about one request, filled in as it goes.
+pub struct Entry {
+    pub request_id: RequestId,
+    /// Arrival, milliseconds since the epoch (the clock read the request was decided on).
+    pub time_ms: i64,
+    pub started: Instant,
+    /// The socket's peer (a load balancer, when there is one).
+    pub peer: SocketAddr,
+    /// The client policies see (after PROXY and X-Forwarded-For).
+    pub source: IpAddr,
+    pub vpc: Option<String>,
+    pub vpce: Option<String>,
+    pub method: http::Method,
+    /// `s3-outposts:GetObject`, `sts:AssumeRole`, …
+    pub action: Option<&'static str>,
+    /// The resource ARN, once classified.
+    pub resource: Option<String>,
+    /// The key id a request claimed, even when the claim failed (never its secret).
+    pub access_key_id: Option<String>,
+    /// Who was authenticated, once they were.
+    pub caller: Option<Authenticated>,
+    /// `REST-QUERY-STRING` or `REST-HEADER`, when the request carried a signature.
+    pub auth_type: Option<&'static str>,
+    pub decision: Option<&'static str>,
+    pub status: u16,
+    /// The S3 error code of a refusal.
+    pub error: Option<&'static str>,
+}
+
+impl Entry {
+    pub fn new(peer: SocketAddr, source: IpAddr, method: http::Method, time_ms: i64) -> Self {
+        Self {
+            request_id: RequestId::random(),
+            time_ms,
+            started: Instant::now(),
+            peer,
+            source,
+            vpc: None,
+            vpce: None,
+            method,
+            action: None,
+            resource: None,
+            access_key_id: None,
+            caller: None,
+            auth_type: None,
+            decision: None,
+            status: 0,
+            error: None,
+        }
+    }
+
+    /// Milliseconds between signing and arrival (`s3-outposts:signatureAge`).
+    fn signature_age_ms(&self) -> Option<i64> {
+        self.caller.as_ref().map(|c| self.time_ms - c.signed_at.0.saturating_mul(1000))
+    }
+
+    /// Writes the line into this worker's stdout buffer.
+    pub fn write(&self, bytes_in: u64, bytes_out: u64, outcome: Outcome) {
+        let duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let line = Line { entry: self, bytes_in, bytes_out, duration_ms, outcome };
+        crate::logbuf::stdout_line(|buf| match format() {
+            Format::Text => line.text(buf),
+            Format::Json => line.json(buf),
+        });
+    }
+}
+
+/// An entry with its end.
+struct Line<'a> {
+    entry: &'a Entry,
+    bytes_in: u64,
+    bytes_out: u64,
+    duration_ms: u64,
+    outcome: Outcome,
+}
+
+/// A field's value.
+enum Value<'a> {
+    Str(&'a str),
+    Num(i64),
+    Absent,
+}
+
+impl Line<'_> {
+    /// Every field, in line order. Absent values print as `-` (text) or `null` (JSON).
+    fn fields(&self, mut f: impl FnMut(&str, Value<'_>)) {
+        use Value::{Absent, Num, Str};
+        fn opt(v: Option<&str>) -> Value<'_> {
+            v.map_or(Value::Absent, Value::Str)
+        }
+        let e = self.entry;
+        let mut time = [0u8; 64];
+        f("time", Str(display_into(&UnixTime::iso8601_ms(e.time_ms), &mut time)));
+        f("request_id", Str(e.request_id.as_str()));
+        let mut peer = [0u8; 64];
+        f("client", Str(display_into(&e.peer, &mut peer)));
+        let mut source = [0u8; 64];
+        f("source", Str(display_into(&e.source, &mut source)));
+        f("vpc", opt(e.vpc.as_deref()));
+        f("vpce", opt(e.vpce.as_deref()));
+        f("principal", opt(e.caller.as_ref().map(|c| c.caller.acting_arn())));
+        f("access_key_id", opt(e.access_key_id.as_deref()));
+        f("auth_type", opt(e.auth_type));
+        f("signature_age_ms", e.signature_age_ms().map_or(Absent, Num));
+        f("method", Str(e.method.as_str()));
+        f("action", opt(e.action));
+        f("resource", opt(e.resource.as_deref()));
+        f("decision", opt(e.decision));
+        f("status", Num(i64::from(e.status)));
+        f("error", opt(e.error));
+        f("bytes_in", Num(i64::try_from(self.bytes_in).unwrap_or(i64::MAX)));
+        f("bytes_out", Num(i64::try_from(self.bytes_out).unwrap_or(i64::MAX)));
+        f("duration_ms", Num(i64::try_from(self.duration_ms).unwrap_or(i64::MAX)));
+        f("outcome", Str(self.outcome.as_str()));
+    }
+
+    /// `time=… request_id=… client=…`: values quoted (JSON rules) only when they hold a
+    /// space, a quote, `=` or anything outside printable ASCII.
+    fn text(&self, buf: &mut Vec<u8>) {
+        let mut first = true;
+        self.fields(|name, value| {
+            if !first {
+                buf.push(b' ');
+            }
+            first = false;
+            buf.extend_from_slice(name.as_bytes());
+            buf.push(b'=');
+            match value {
+                Value::Str(s)
+                    if s.is_empty() || s.bytes().any(|b| !(0x21..0x7f).contains(&b) || b == b'"' || b == b'=') =>
+                {
+                    json_string(buf, s);
+                }
+                Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+                Value::Num(n) => {
+                    let _ = write!(buf, "{n}");
+                }
+                Value::Absent => buf.push(b'-'),
+            }
+        });
+        buf.push(b'\n');
+    }
+
+    fn json(&self, buf: &mut Vec<u8>) {
+        buf.push(b'{');
+        let mut first = true;
+        self.fields(|name, value| {
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            json_string(buf, name);
+            buf.push(b':');
+            match value {
+                Value::Str(s) => json_string(buf, s),
+                Value::Num(n) => {
+                    let _ = write!(buf, "{n}");
+                }
+                Value::Absent => buf.extend_from_slice(b"null"),
+            }
+        });
+        buf.extend_from_slice(b"}\n");
+    }
+}
+
+/// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
+fn json_string(buf: &mut Vec<u8>, s: &str) {
+    buf.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.extend_from_slice(b"\\\""),
+            '\\' => buf.extend_from_slice(b"\\\\"),
+            '\n' => buf.extend_from_slice(b"\\n"),
+            '\r' => buf.extend_from_slice(b"\\r"),
+            '\t' => buf.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let mut utf8 = [0u8; 4];
+                buf.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+    }
+    buf.push(b'"');
+}
+
+/// Formats `v` into a stack buffer (addresses and times fit in 64 bytes).
+fn display_into<'b>(v: &impl std::fmt::Display, out: &'b mut [u8; 64]) -> &'b str {
+    let mut cursor = std::io::Cursor::new(&mut out[..]);
+    let _ = write!(cursor, "{v}");
+    let len = usize::try_from(cursor.position()).unwrap_or(0);
+    std::str::from_utf8(&out[..len]).unwrap_or("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        let mut e = Entry::new(
+            "10.0.0.1:40000".parse().unwrap(),
+            "203.0.113.9".parse().unwrap(),
+            http::Method::GET,
+            1_764_046_140_123,
+        );
+        e.action = Some("s3-outposts:GetObject");
+        e.resource = Some("arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/bucket/b/object/a b\"c".into());
+        e.access_key_id = Some("AKIA\nforged=1".into());
+        e.status = 200;
+        e.decision = Some("allow");
+        e
+    }
+
+    fn render(e: &Entry, f: Format) -> String {
+        let line = Line { entry: e, bytes_in: 5, bytes_out: 1024, duration_ms: 7, outcome: Outcome::Complete };
+        let mut buf = Vec::new();
+        match f {
+            Format::Text => line.text(&mut buf),
+            Format::Json => line.json(&mut buf),
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn json_lines_are_one_object_with_every_field() {
+        let e = entry();
+        let line = render(&e, Format::Json);
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["time"], "2025-11-25T04:49:00.123Z");
+        assert_eq!(v["request_id"].as_str().unwrap().len(), 16);
+        assert_eq!(v["client"], "10.0.0.1:40000");
+        assert_eq!(v["source"], "203.0.113.9");
+        assert_eq!(v["access_key_id"], "AKIA\nforged=1");
+        assert_eq!(v["resource"], "arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/bucket/b/object/a b\"c");
+        assert_eq!(v["principal"], serde_json::Value::Null);
+        assert_eq!(v["status"], 200);
+        assert_eq!(v["bytes_in"], 5);
+        assert_eq!(v["bytes_out"], 1024);
+        assert_eq!(v["duration_ms"], 7);
+        assert_eq!(v["outcome"], "complete");
+    }
+
+    #[test]
+    fn text_lines_quote_what_a_client_could_use_to_forge_a_field() {
+        let line = render(&entry(), Format::Text);
+        assert_eq!(line.matches('\n').count(), 1, "{line}");
+        assert!(line.starts_with("time=2025-11-25T04:49:00.123Z request_id="), "{line}");
+        assert!(line.contains(r#" access_key_id="AKIA\nforged=1" "#), "{line}");
+        assert!(line.contains(r#"/object/a b\"c" "#), "{line}");
+        assert!(line.contains(" client=10.0.0.1:40000 source=203.0.113.9 vpc=- "), "{line}");
+        assert!(line.ends_with(" bytes_in=5 bytes_out=1024 duration_ms=7 outcome=complete\n"), "{line}");
+    }
+
+    #[test]
+    fn request_ids_are_sixteen_hex_digits() {
+        let id = RequestId::random();
+        assert_eq!(id.as_str().len(), 16);
+        assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
+    }
+}
