@@ -131,7 +131,7 @@ fn presign_and_curl_as_in_the_readme() {
 async fn sigterm_drains_a_download_and_refuses_new_connections() {
     let mut gate = Gate::start_with(Setup { shutdown_grace_secs: Some(30), ..Setup::default() });
     let key = "drain.bin";
-    let size = 48 * 1024 * 1024;
+    let size = 256 * 1024 * 1024;
     let put = gate.presign("PUT", key, 300, UnixTime::now());
     assert_eq!(http().put(put).body(vec![7u8; size]).send().await.unwrap().status(), 200);
 
@@ -159,4 +159,8 @@ async fn sigterm_drains_a_download_and_refuses_new_connections() {
 
     let status = gate.wait_for_exit(Duration::from_secs(10));
     assert!(status.success(), "the gate exits 0 after draining: {status:?}");
+    // Its access line was written before the exit, and says it completed.
+    let lines = gate.access_lines();
+    let drained = lines.iter().find(|l| l.contains("method=GET") && l.contains("/object/drain.bin")).unwrap();
+    assert!(drained.contains(&format!(" bytes_out={size} ")) && drained.ends_with("outcome=complete"), "{drained}");
 }

@@ -1,5 +1,7 @@
-//! Limits against slow clients: a slowloris client sending one header byte a second is cut
-//! off at `header_read_timeout_secs` while others are served.
+//! Limits against slow and greedy clients: a slowloris client sending one header byte a
+//! second is cut off at `header_read_timeout_secs` while others are served; an idle
+//! keep-alive connection is closed at `idle_timeout_secs`, a long transfer is not; request
+//! heads and URLs over their caps get S3's RequestHeaderSectionTooLarge.
 
 mod support;
 
@@ -33,4 +35,74 @@ async fn a_slowloris_client_is_cut_off_at_the_header_timeout() {
     assert!(took >= Duration::from_millis(1900) && took < Duration::from_secs(6), "cut off after {took:?}");
     assert!(!String::from_utf8_lossy(&answer).contains("200 OK"), "the slow request was never served");
     dripping.abort();
+}
+
+/// Reads what the gate sends on `stream` until it closes, or `limit` passes.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    tokio::time::timeout(limit, stream.read_to_end(&mut out)).await.ok().map(|_| out)
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_but_a_long_transfer_is_not() {
+    let gate = Gate::start_with(Setup { server_toml: "idle_timeout_secs = 1\n".into(), ..Setup::default() });
+
+    // One request, then silence: closed about a second after the answer.
+    let mut idle = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
+    idle.write_all(b"GET /_gate/healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let started = Instant::now();
+    let answer = read_until_closed(&mut idle, Duration::from_secs(10)).await.expect("closed while idle");
+    let took = started.elapsed();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "served first");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "closed after {took:?}");
+
+    // A download that takes three idle timeouts, on a connection that is never idle.
+    let size = 8 * 1024 * 1024;
+    let put = gate.presign("PUT", "slow.bin", 60, outpost_gate::time::UnixTime::now());
+    assert_eq!(http().put(put).body(vec![1u8; size]).send().await.unwrap().status(), 200);
+    let get = gate.presign("GET", "slow.bin", 60, outpost_gate::time::UnixTime::now());
+    let r = http().get(get).send().await.unwrap();
+    let mut stream = futures_util::StreamExt::fuse(r.bytes_stream());
+    let (mut n, started) = (0, Instant::now());
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        n += chunk.expect("not cut by the idle timeout").len();
+        // Paced to take 3.5 s in all.
+        let due = Duration::from_secs_f64(3.5 * n as f64 / size as f64);
+        tokio::time::sleep_until((started + due).into()).await;
+    }
+    assert_eq!(n, size);
+    assert!(started.elapsed() >= Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn oversized_heads_get_s3s_error_or_a_closed_connection() {
+    let gate = Gate::start_with(Setup {
+        server_toml: "max_header_bytes = 4096\nmax_url_bytes = 1024\n".into(),
+        ..Setup::default()
+    });
+    let url = gate.presign("GET", "k", 60, outpost_gate::time::UnixTime::now());
+
+    let r = http().get(&url).header("x-padding", "p".repeat(5000)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("<Code>RequestHeaderSectionTooLarge</Code><Message>Your request header section exceeds the maximum allowed size.</Message><MaxSizeAllowed>4096</MaxSizeAllowed>"),
+        "{body}"
+    );
+
+    let r = http().get(format!("{url}&x={}", "q".repeat(1024))).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<MaxSizeAllowed>1024</MaxSizeAllowed>"));
+
+    // Past what hyper will buffer at all (64 KiB here): no 5xx, whatever the way out.
+    let mut s = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
+    let head = format!("GET /_gate/healthz HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n", "h".repeat(200 * 1024));
+    let _ = s.write_all(head.as_bytes()).await;
+    let answer = read_until_closed(&mut s, Duration::from_secs(10)).await.unwrap_or_default();
+    let status = support::status_of(&String::from_utf8_lossy(&answer));
+    assert!(status == 0 || (400..500).contains(&status), "{}", String::from_utf8_lossy(&answer));
+
+    // Within the limits, all is well.
+    let r = http().get(&url).header("x-padding", "p".repeat(1000)).send().await.unwrap();
+    assert_eq!(r.status(), 404, "{}", r.text().await.unwrap());
 }

@@ -1,9 +1,12 @@
 //! `[store] kind = "s3"`: the gate in front of a separate S3 server (s3s-fs, serving from
 //! this test process on its own port with its own credentials), driven by boto3 URLs. The
-//! store's credentials must never reach the client.
+//! store's credentials must never reach the client. An `https://` store is verified
+//! against `store.ca_file`; a store that never answers is cut off at the first-byte
+//! timeout, counted from the end of the upload.
 
 mod support;
 
+use futures_util::StreamExt as _;
 use serde_json::json;
 use support::*;
 
@@ -114,4 +117,166 @@ async fn store_connections_are_reused_after_complete_bodies() {
     drop(r);
     let r = client.get(gate.presign("GET", "k", 60, now())).send().await.unwrap();
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
+}
+
+/// A TLS front for a store: terminates TLS with the certificate `make_certs` wrote in
+/// `dir` (for localhost) and passes the bytes to `store` unchanged, as a TLS-speaking
+/// MinIO or Garage would look from the gate. Returns its port.
+async fn tls_front(store: &str, dir: &std::path::Path) -> u16 {
+    let cert = std::fs::read(dir.join("gate.crt")).unwrap();
+    let key = std::fs::read(dir.join("gate.key")).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(outpost_gate::tls::server_config(&cert, &key).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = store.to_owned();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, store) = (acceptor.clone(), store.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut plain = tokio::net::TcpStream::connect(store).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    port
+}
+
+fn s3_store_toml(endpoint: &str, ak: &str, sk: &str, more: &str) -> String {
+    format!(
+        "[store]\nkind = \"s3\"\nendpoint = \"{endpoint}\"\naccess_key_id = \"{ak}\"\nsecret_access_key = \"{sk}\"\n{more}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_store_is_verified_against_store_ca_file() {
+    let data = tempfile::tempdir().unwrap();
+    let store = outpost_gate::store::start_embedded(data.path(), [BUCKET], store_timeouts()).await.unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    make_certs(certs.path(), false);
+    let port = tls_front(store.endpoint.authority().unwrap().as_ref(), certs.path()).await;
+    let (ak, sk) = (store.access_key_id.clone(), store.secret.expose().to_owned());
+
+    // Trusting the store's CA: a boto3 round trip, and /readyz through TLS.
+    let ca = certs.path().join("ca.pem").display().to_string();
+    let gate = Gate::start_with(Setup {
+        store_toml: Some(s3_store_toml(
+            &format!("https://localhost:{port}"),
+            &ak,
+            &sk,
+            &format!("ca_file = \"{ca}\"\n"),
+        )),
+        extra_toml: "[admin]\nlisten = \"127.0.0.1:0\"\n".into(),
+        ..Setup::default()
+    });
+    let url = |method: &str| {
+        boto3_presign(&json!({"endpoint": gate.url(""), "method": method, "bucket": BUCKET, "key": "tls.txt"}))
+    };
+    let r = http().put(url("put_object")).body("over TLS to the store").send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(std::fs::read_to_string(data.path().join(BUCKET).join("tls.txt")).unwrap(), "over TLS to the store");
+    assert_eq!(http().get(url("get_object")).send().await.unwrap().text().await.unwrap(), "over TLS to the store");
+    let admin = gate.admin.clone().unwrap();
+    assert_eq!(http().get(format!("http://{admin}/readyz")).send().await.unwrap().status(), 200);
+
+    // Trusting another CA only: the store's certificate is refused, nothing is sent.
+    let other = tempfile::tempdir().unwrap();
+    make_certs(other.path(), false);
+    let other_ca = other.path().join("ca.pem").display().to_string();
+    let gate = Gate::start_with(Setup {
+        store_toml: Some(s3_store_toml(
+            &format!("https://localhost:{port}"),
+            &ak,
+            &sk,
+            &format!("ca_file = \"{other_ca}\"\n"),
+        )),
+        ..Setup::default()
+    });
+    let r = http().get(gate.presign("GET", "tls.txt", 60, outpost_gate::time::UnixTime::now())).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("<Code>ServiceUnavailable</Code>"));
+    let log = gate.log();
+    // (Both test CAs share a name, so rustls reports the signature rather than the issuer.)
+    assert!(log.contains("TLS: invalid peer certificate"), "{log}");
+}
+
+#[tokio::test]
+async fn store_tls_settings_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("not-a-ca.pem"), "hello").unwrap();
+    let base =
+        "[outpost]\nregion = \"us-east-1\"\naccount_id = \"111122223333\"\noutpost_id = \"op-01ac5d28a6a232904\"\n";
+    let cases = [
+        (s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"), "store.ca_file: "),
+        (s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"missing.pem\"\n"), "missing.pem: cannot read"),
+        (s3_store_toml("http://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"), "only for an https://"),
+        (s3_store_toml("http://localhost:9000/prefix", "K", "S", ""), "store.endpoint: must be a URL with no path"),
+        (
+            s3_store_toml("http://localhost:9000", "K", "S", "first_byte_timeout_secs = 0\n"),
+            "store.first_byte_timeout_secs",
+        ),
+    ];
+    for (store, expected) in cases {
+        let path = dir.path().join("gate.toml");
+        std::fs::write(&path, format!("{base}{store}")).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
+            .args(["check-config", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{store}: {said}");
+        assert!(said.contains(expected), "{store}: expected {expected:?} in {said}");
+    }
+}
+
+/// A store that accepts connections and reads requests but never answers.
+fn silent_store() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut sink = [0u8; 4096];
+                let mut s = stream;
+                while std::io::Read::read(&mut s, &mut sink).is_ok_and(|n| n > 0) {}
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_store_times_out_but_a_slow_upload_does_not() {
+    let port = silent_store();
+    let gate = Gate::start_with(Setup {
+        store_toml: Some(s3_store_toml(&format!("http://127.0.0.1:{port}"), "K", "S", "first_byte_timeout_secs = 1\n")),
+        ..Setup::default()
+    });
+    let started = std::time::Instant::now();
+    let r = http().get(gate.presign("GET", "k", 60, outpost_gate::time::UnixTime::now())).send().await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status(), 503);
+    assert!(took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(5), "{took:?}");
+    assert!(gate.log().contains("the store sent no answer within 1s"));
+
+    // The first-byte clock starts when the body has been sent: an upload taking three
+    // times the timeout completes.
+    let gate = Gate::start_with(Setup {
+        store_toml: Some("[store]\nkind = \"embedded\"\ndata_dir = \"data\"\nfirst_byte_timeout_secs = 1\n".into()),
+        ..Setup::default()
+    });
+    let chunks = futures_util::stream::iter(0..6).then(|_| async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        Ok::<_, std::io::Error>(bytes::Bytes::from(vec![3u8; 64 * 1024]))
+    });
+    let put = gate.presign("PUT", "slow.bin", 60, outpost_gate::time::UnixTime::now());
+    let r = http()
+        .put(put)
+        .header("content-length", 6 * 64 * 1024)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }

@@ -179,5 +179,9 @@ async fn a_store_failure_mid_body_aborts_the_client_connection() {
         } else {
             assert!(!text.ends_with("0\r\n\r\n"), "no terminating chunk may be sent");
         }
+        // Both requests' access lines say the store broke them off.
+        let lines = gate.access_lines();
+        let aborted = lines.iter().filter(|l| l.ends_with("outcome=aborted_by_store")).count();
+        assert_eq!(aborted, 2, "{lines:#?}");
     }
 }
