@@ -67,7 +67,7 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_long_transfer_is_not() {
     while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
         n += chunk.expect("not cut by the idle timeout").len();
         // Paced to take 3.5 s in all.
-        let due = Duration::from_secs_f64(3.5 * n as f64 / size as f64);
+        let due = Duration::from_millis(3500 * u64::try_from(n).unwrap() / u64::try_from(size).unwrap());
         tokio::time::sleep_until((started + due).into()).await;
     }
     assert_eq!(n, size);
