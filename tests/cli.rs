@@ -40,13 +40,14 @@ fn check_config_accepts_the_production_example() {
     for p in ["demo.json", "example-outpost-bucket.json"] {
         std::fs::copy(root.join("config/policies").join(p), d.join("policies").join(p)).unwrap();
     }
-    make_certs(&d.join("tls"), false);
+    let ca = make_certs(&d.join("tls"), false);
+    std::fs::write(d.join("tls/store-ca.pem"), ca).unwrap();
     std::fs::write(d.join("secrets/store.secret"), "store-secret\n").unwrap();
     std::fs::write(d.join("secrets/demo.secret"), "demo-secret\n").unwrap();
     let out = gate_bin().args(["check-config", "--config"]).arg(d.join("gate.toml")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("s3 store at http://10.0.1.20:9000/"), "{text}");
+    assert!(text.contains("s3 store at https://minio.outpost.internal:9000/"), "{text}");
     assert!(d.join("secrets/sts.key").exists(), "the STS key file is made on first load");
 }
 
