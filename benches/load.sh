@@ -8,6 +8,9 @@
 # It prints requests/s for 1 KiB GETs (wrk, keep-alive) and MiB/s for one 512 MiB GET
 # (curl, median of 3), then the ratios the targets are stated in:
 #   gate / proxy requests/s  (target >= 0.9)      gate / store MiB/s  (target >= 0.5)
+# and, for the 1 KiB runs, the CPU each server spent per request (user and kernel, from
+# /proc, its worker processes included): steadier than requests/s on a shared machine, and
+# it says where a gap lies.
 #
 # Needs nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl) and a release
 # build (made here). Everything listens on 127.0.0.1 only and stops when the script ends.
@@ -93,11 +96,13 @@ arn = "arn:aws:iam::111122223333:user/bench"
 policies = ["policies/bench.json"]
 access_keys = [{ id = "AKIABENCH00000000000", secret = "bench-user-secret" }]
 TOML
-OUTPOST_GATE_LOG=${GATE_LOG:-info} "$GATE_BIN" serve --config "$WORK/gate/gate.toml" > "$WORK/gate/stdout" 2> "$WORK/gate/access.log" &
+# Stdout: the listening line, then one access line per request; stderr: diagnostics.
+OUTPOST_GATE_LOG=${GATE_LOG:-info} "$GATE_BIN" serve --config "$WORK/gate/gate.toml" > "$WORK/gate/stdout" 2> "$WORK/gate/stderr" &
 PIDS+=($!)
+GATE_PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/gate/stdout" 2>/dev/null && break; sleep 0.1; done
 GATE_ADDR=$(sed -n 's/^listening on http:\/\///p' "$WORK/gate/stdout" | head -1)
-[ -n "$GATE_ADDR" ] || { echo "gate did not start" >&2; cat "$WORK/gate/access.log" >&2; exit 1; }
+[ -n "$GATE_ADDR" ] || { echo "gate did not start" >&2; cat "$WORK/gate/stderr" >&2; exit 1; }
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin" && curl -s -o /dev/null "http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin" && break; sleep 0.1; done
 
 presign() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
@@ -115,7 +120,26 @@ for k in store proxy gate; do
   [ "$code" = 200 ] && cmp -s "$WORK/check.bin" "$WORK/store/bench-bucket/1k.bin" || { echo "$k: 1 KiB GET failed ($code)" >&2; exit 1; }
 done
 
-rps() { wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$1" | awk '/^Requests\/sec/ {print $2}'; }
+declare -A SERVER_PIDS=( [store]="$(cat "$WORK/nginx/store.pid")" [proxy]="$(cat "$WORK/nginx/proxy.pid")" [gate]="$GATE_PID" )
+# User and kernel clock ticks of a process and its children (nginx's workers).
+ticks() {
+  local u=0 s=0 p f
+  for p in "$1" $(pgrep -P "$1"); do
+    read -ra f < "/proc/$p/stat"
+    u=$((u + f[13])); s=$((s + f[14]))
+  done
+  echo "$u $s"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# Prints "requests/s user-us/request kernel-us/request" for one wrk run against target $1.
+rps() {
+  local u0 s0 u1 s1 r
+  read -r u0 s0 < <(ticks "${SERVER_PIDS[$1]}")
+  r=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "${SMALL[$1]}" | awk '/^Requests\/sec/ {print $2}')
+  read -r u1 s1 < <(ticks "${SERVER_PIDS[$1]}")
+  awk -v r="$r" -v u=$(((u1 - u0) * TICK_US)) -v s=$(((s1 - s0) * TICK_US)) -v d="$DURATION" \
+    'BEGIN { printf "%s %.1f %.1f\n", r, u / (r * d), s / (r * d) }'
+}
 mibs() { # median of three 512 MiB downloads, MiB/s
   for _ in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "$1"; done \
     | sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1048576}'
@@ -128,23 +152,25 @@ if [ -n "${PROFILE_GATE:-}" ]; then  # perf profile of the gate under the 1 KiB 
 fi
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-declare -A RUNS M
-for k in store proxy gate; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; done
+declare -A RUNS USR SYS M
+for k in store proxy gate; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; USR[$k]=""; SYS[$k]=""; done
 for round in $(seq "$ROUNDS"); do
   for k in store proxy gate; do
-    r=$(rps "${SMALL[$k]}")
-    RUNS[$k]="${RUNS[$k]} $r"
-    echo "round $round $k: $r req/s" >&2
+    read -r r u s < <(rps "$k")
+    RUNS[$k]="${RUNS[$k]} $r"; USR[$k]="${USR[$k]} $u"; SYS[$k]="${SYS[$k]} $s"
+    echo "round $round $k: $r req/s, CPU per request: user $u us + kernel $s us" >&2
   done
 done
-declare -A R
+declare -A R U S
 for k in store proxy gate; do
   R[$k]=$(echo "${RUNS[$k]}" | tr ' ' '\n' | grep . | median)
+  U[$k]=$(echo "${USR[$k]}" | tr ' ' '\n' | grep . | median)
+  S[$k]=$(echo "${SYS[$k]}" | tr ' ' '\n' | grep . | median)
   M[$k]=$(mibs "${BIG[$k]}")
 done
 
-printf '\n%-8s %14s %12s\n' target "1KiB req/s" "512MiB MiB/s"
-for k in store proxy gate; do printf '%-8s %14s %12s\n' "$k" "${R[$k]}" "${M[$k]}"; done
+printf '\n%-8s %14s %16s %12s\n' target "1KiB req/s" "CPU us/req u+k" "512MiB MiB/s"
+for k in store proxy gate; do printf '%-8s %14s %16s %12s\n' "$k" "${R[$k]}" "${U[$k]}+${S[$k]}" "${M[$k]}"; done
 awk -v g="${R[gate]}" -v p="${R[proxy]}" -v gm="${M[gate]}" -v sm="${M[store]}" 'BEGIN {
   printf "\ngate/proxy req/s: %.2f (target >= 0.90)\ngate/store MiB/s: %.2f (target >= 0.50)\n", g / p, gm / sm }'
-echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s x $ROUNDS interleaved rounds, medians; gate access lines written: $(wc -l < "$WORK/gate/access.log"))"
+echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s x $ROUNDS interleaved rounds, medians; gate access lines written: $(grep -c ' request_id=' "$WORK/gate/stdout"))"

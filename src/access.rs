@@ -175,12 +175,20 @@ impl Line<'_> {
         }
         let e = self.entry;
         let mut time = [0u8; 64];
-        f("time", Str(display_into(&UnixTime::iso8601_ms(e.time_ms), &mut time)));
+        f("time", Str(time_into(e.time_ms, &mut time)));
         f("request_id", Str(e.request_id.as_str()));
         let mut peer = [0u8; 64];
-        f("client", Str(display_into(&e.peer, &mut peer)));
+        let peer = match e.peer {
+            SocketAddr::V4(v4) => v4_into(*v4.ip(), Some(v4.port()), &mut peer),
+            SocketAddr::V6(_) => display_into(&e.peer, &mut peer),
+        };
+        f("client", Str(peer));
         let mut source = [0u8; 64];
-        f("source", Str(display_into(&e.source, &mut source)));
+        let source = match e.source {
+            IpAddr::V4(v4) => v4_into(v4, None, &mut source),
+            IpAddr::V6(_) => display_into(&e.source, &mut source),
+        };
+        f("source", Str(source));
         f("vpc", opt(e.vpc.as_deref()));
         f("vpce", opt(e.vpce.as_deref()));
         f("principal", opt(e.caller.as_ref().map(|c| c.caller.acting_arn())));
@@ -217,9 +225,7 @@ impl Line<'_> {
                     json_string(buf, s);
                 }
                 Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-                Value::Num(n) => {
-                    let _ = write!(buf, "{n}");
-                }
+                Value::Num(n) => buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
                 Value::Absent => buf.push(b'-'),
             }
         });
@@ -238,9 +244,7 @@ impl Line<'_> {
             buf.push(b':');
             match value {
                 Value::Str(s) => json_string(buf, s),
-                Value::Num(n) => {
-                    let _ = write!(buf, "{n}");
-                }
+                Value::Num(n) => buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
                 Value::Absent => buf.extend_from_slice(b"null"),
             }
         });
@@ -268,6 +272,59 @@ fn json_string(buf: &mut Vec<u8>, s: &str) {
         }
     }
     buf.push(b'"');
+}
+
+// The line is written for every request: the three fields below are formatted by hand
+// (IPv4 and the time's whole second are by far the common case), the rest by `fmt`.
+
+/// `1.2.3.4` or `1.2.3.4:5678` (IPv6 goes through `fmt`).
+fn v4_into(v4: std::net::Ipv4Addr, port: Option<u16>, out: &mut [u8; 64]) -> &str {
+    let mut len = 0;
+    let mut put = |bytes: &[u8]| {
+        out[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            put(b".");
+        }
+        put(itoa::Buffer::new().format(octet).as_bytes());
+    }
+    if let Some(p) = port {
+        put(b":");
+        put(itoa::Buffer::new().format(p).as_bytes());
+    }
+    std::str::from_utf8(&out[..len]).unwrap_or("-")
+}
+
+/// `2026-11-25T04:49:00.123Z`; the part up to the second is formatted once a second per
+/// thread.
+fn time_into(ms: i64, out: &mut [u8; 64]) -> &str {
+    thread_local! {
+        static SECOND: std::cell::Cell<(i64, [u8; 19])> = const { std::cell::Cell::new((i64::MIN, [0; 19])) };
+    }
+    let second = ms.div_euclid(1000);
+    let head = SECOND.with(|cached| {
+        let (at, head) = cached.get();
+        if at == second {
+            return head;
+        }
+        let mut fresh = [0u8; 19];
+        let mut text = [0u8; 64];
+        let iso = display_into(&UnixTime(second).iso8601(), &mut text);
+        let n = iso.len().min(19);
+        fresh[..n].copy_from_slice(&iso.as_bytes()[..n]);
+        cached.set((second, fresh));
+        fresh
+    });
+    out[..19].copy_from_slice(&head);
+    let millis = ms.rem_euclid(1000);
+    out[19] = b'.';
+    for (i, div) in [100, 10, 1].into_iter().enumerate() {
+        out[20 + i] = b'0' + u8::try_from(millis / div % 10).unwrap_or(0);
+    }
+    out[23] = b'Z';
+    std::str::from_utf8(&out[..24]).unwrap_or("-")
 }
 
 /// Formats `v` into a stack buffer (addresses and times fit in 64 bytes).
@@ -336,6 +393,21 @@ mod tests {
         assert!(line.contains(r#"/object/a b\"c" "#), "{line}");
         assert!(line.contains(" client=10.0.0.1:40000 source=203.0.113.9 vpc=- "), "{line}");
         assert!(line.ends_with(" bytes_in=5 bytes_out=1024 duration_ms=7 outcome=complete\n"), "{line}");
+    }
+
+    #[test]
+    fn hand_formatted_fields_match_fmt() {
+        for ms in [0, 999, 1_764_046_140_123, 1_764_046_140_999, 1_764_046_141_000, 4_102_444_800_007] {
+            let mut out = [0u8; 64];
+            assert_eq!(time_into(ms, &mut out), UnixTime::iso8601_ms(ms).to_string(), "{ms}");
+        }
+        for addr in ["0.0.0.0:0", "255.255.255.255:65535", "10.0.12.3:443", "192.168.100.200:8080"] {
+            let a: std::net::SocketAddrV4 = addr.parse().unwrap();
+            let mut out = [0u8; 64];
+            assert_eq!(v4_into(*a.ip(), Some(a.port()), &mut out), a.to_string());
+            let mut out = [0u8; 64];
+            assert_eq!(v4_into(*a.ip(), None, &mut out), a.ip().to_string());
+        }
     }
 
     #[test]

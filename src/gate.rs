@@ -14,6 +14,7 @@ use arc_swap::ArcSwap;
 
 use crate::access::Entry;
 use crate::body::{GateBody, Inbound, Inflow, Logged};
+use crate::classify::Asked;
 use crate::config::Config;
 use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
 use crate::explain::{Recorder, render};
@@ -190,7 +191,9 @@ impl Gate {
         }
         if decider.sts.is_some() && crate::sts::api::is_sts_request(req.method(), req.uri().path(), req.headers()) {
             entry.auth_type = Some(REST_HEADER);
-            let (resp, action) = crate::sts::api::handle(decider, req, arrival.now(), entry.request_id.as_str()).await;
+            // Boxed, as below: the request future stays small, and hyper moves it whole.
+            let sts = crate::sts::api::handle(decider, req, arrival.now(), entry.request_id.as_str());
+            let (resp, action) = Box::pin(sts).await;
             entry.action = Some(action);
             return Ok(resp);
         }
@@ -200,44 +203,14 @@ impl Gate {
         let host = host_of(&parts)?.to_owned();
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
-        let asked = decider.catalog.classify(&parts.method, &host, uri.path(), &query, &parts.headers)?;
-        entry.action = Some(asked.action.name());
-        entry.resource = Some(asked.resource.clone());
-        decider.check_network(&asked, arrival)?;
-
-        // The key id names who claims to sign, even when the claim fails (never the secret).
-        entry.access_key_id = claimed_access_key(&query);
-        if entry.access_key_id.is_some() {
-            entry.auth_type = Some(REST_QUERY_STRING);
-        }
-        // Kept in the entry for the line; borrowed from there for the rest of the road.
-        let caller = &*entry.caller.insert(decider.authenticate(&parts, &host, &query, arrival.now())?);
-
-        let tags = request_tags(&parts.headers);
-        let facts = decider.facts(arrival, caller, &asked, &query, &parts.headers, tags.as_deref());
-        let decision = decider.authorize(&facts, caller, &asked, &mut ());
-        entry.decision = Some(if decision.allowed { "allow" } else { "deny" });
-        if !decision.allowed {
-            if tracing::enabled!(tracing::Level::DEBUG) {
-                // Re-run with a recorder: the trace costs nothing unless someone reads it.
-                let mut recorder = Recorder::new(&facts);
-                let decision = decider.authorize(&facts, caller, &asked, &mut recorder);
-                tracing::debug!(
-                    request_id = %entry.request_id,
-                    principal = %caller.caller.acting_arn(),
-                    action = asked.action.name(),
-                    resource = %asked.resource,
-                    "denied:\n{}",
-                    render(&recorder, &decision)
-                );
-            }
-            return Err(S3Error::access_denied());
-        }
-        drop(facts);
+        let asked = admit(decider, &parts, &host, uri.path(), &query, arrival, entry)?;
 
         let (upload, inflow) = Inbound::new(body);
         let inflow = &**trace.inflow.insert(inflow);
-        match self.upstream.forward(parts, upload, inflow, &asked, &query, arrival.now()).await {
+        // Boxed: forwarding is most of this future's size, and hyper moves the request
+        // future into place whole; one allocation is cheaper than copying it around.
+        let forward = self.upstream.forward(parts, upload, inflow, &asked, &query, arrival.now());
+        match Box::pin(forward).await {
             Ok(resp) => Ok(resp),
             // The client went away mid-upload: its fault, not the store's.
             Err(_) if inflow.failed() => Err(S3Error::incomplete_body()),
@@ -258,6 +231,54 @@ impl Gate {
             }
         }
     }
+}
+
+/// Classify → network → authenticate → authorize: whether the request may go to the store,
+/// and as what. Synchronous, so the policy facts and any trace live on the stack and never
+/// in the request's future.
+fn admit(
+    decider: &Decider,
+    parts: &http::request::Parts,
+    host: &str,
+    path: &str,
+    query: &Query<'_>,
+    arrival: &Arrival<'_>,
+    entry: &mut Entry,
+) -> Result<Asked, S3Error> {
+    let asked = decider.catalog.classify(&parts.method, host, path, query, &parts.headers)?;
+    entry.action = Some(asked.action.name());
+    entry.resource = Some(asked.resource.clone());
+    decider.check_network(&asked, arrival)?;
+
+    // The key id names who claims to sign, even when the claim fails (never the secret).
+    entry.access_key_id = claimed_access_key(query);
+    if entry.access_key_id.is_some() {
+        entry.auth_type = Some(REST_QUERY_STRING);
+    }
+    // Kept in the entry for the line; borrowed from there for the rest of the road.
+    let caller = &*entry.caller.insert(decider.authenticate(parts, host, query, arrival.now())?);
+
+    let tags = request_tags(&parts.headers);
+    let facts = decider.facts(arrival, caller, &asked, query, &parts.headers, tags.as_deref());
+    let decision = decider.authorize(&facts, caller, &asked, &mut ());
+    entry.decision = Some(if decision.allowed { "allow" } else { "deny" });
+    if !decision.allowed {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            // Re-run with a recorder: the trace costs nothing unless someone reads it.
+            let mut recorder = Recorder::new(&facts);
+            let decision = decider.authorize(&facts, caller, &asked, &mut recorder);
+            tracing::debug!(
+                request_id = %entry.request_id,
+                principal = %caller.caller.acting_arn(),
+                action = asked.action.name(),
+                resource = %asked.resource,
+                "denied:\n{}",
+                render(&recorder, &decision)
+            );
+        }
+        return Err(S3Error::access_denied());
+    }
+    Ok(asked)
 }
 
 /// The only place an `S3Error` becomes a response. HEAD answers carry no body, as S3's.

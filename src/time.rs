@@ -50,6 +50,20 @@ impl UnixTime {
         Some(Self(days * 86_400 + hour * 3_600 + min * 60 + sec))
     }
 
+    /// `20130524T000000Z` as bytes, without the formatting machinery (signing does this
+    /// for every request).
+    pub fn amz_bytes(self) -> [u8; 16] {
+        let (year, month, day, hour, min, sec) = self.fields();
+        let mut out = *b"00000000T000000Z";
+        put_digits(&mut out[0..4], year);
+        put_digits(&mut out[4..6], month);
+        put_digits(&mut out[6..8], day);
+        put_digits(&mut out[9..11], hour);
+        put_digits(&mut out[11..13], min);
+        put_digits(&mut out[13..15], sec);
+        out
+    }
+
     /// `20130524T000000Z`.
     pub fn amz(self) -> AmzFormat {
         AmzFormat(self)
@@ -70,6 +84,14 @@ impl UnixTime {
         let rem = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         (y, m, d, rem / 3_600, rem % 3_600 / 60, rem % 60)
+    }
+}
+
+/// Writes `n` as decimal digits filling `out` (zero-padded, the high digits dropped).
+fn put_digits(out: &mut [u8], mut n: i64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(n.rem_euclid(10)).unwrap_or(0);
+        n = n.div_euclid(10);
     }
 }
 
@@ -221,6 +243,11 @@ mod tests {
         let t = UnixTime::parse_amz("20240229T235959Z").unwrap();
         assert_eq!(t.iso8601().to_string(), "2024-02-29T23:59:59Z");
         assert_eq!(UnixTime(t.0 + 1).amz().to_string(), "20240301T000000Z");
+        // The byte form signing uses is the same text.
+        for secs in [0, 951_782_399, 1_709_251_199, 1_764_046_140, 4_102_444_800] {
+            let t = UnixTime(secs);
+            assert_eq!(t.amz_bytes().as_slice(), t.amz().to_string().as_bytes(), "{secs}");
+        }
         assert!(UnixTime::parse_amz("20230229T000000Z").is_none());
         assert_eq!(
             UnixTime::parse_amz("19991231T235959Z").map(|t| t.0 + 1),

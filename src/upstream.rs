@@ -139,7 +139,12 @@ impl Upstream {
             uri_encode_into(&mut path, key.as_bytes(), true);
         }
         let canonical_query = query.canonical(|k| !AUTH_PARAMS.iter().any(|a| a.as_bytes() == k));
-        let origin = if canonical_query.is_empty() { path.clone() } else { format!("{path}?{canonical_query}") };
+        let mut origin = String::with_capacity(path.len() + 1 + canonical_query.len());
+        origin.push_str(&path);
+        if !canonical_query.is_empty() {
+            origin.push('?');
+            origin.push_str(&canonical_query);
+        }
         let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let headers = forwardable(parts.headers);
@@ -197,25 +202,62 @@ impl Upstream {
 /// The client's headers minus hop-by-hop ones (including any the Connection header names)
 /// and its authentication.
 fn forwardable(mut headers: HeaderMap) -> HeaderMap {
-    strip_hop_by_hop(&mut headers);
-    for name in CLIENT_ONLY {
-        headers.remove(name);
-    }
+    strip(&mut headers, |name| HOP_BY_HOP.contains(&name) || CLIENT_ONLY.contains(&name));
     headers
 }
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+    strip(headers, |name| HOP_BY_HOP.contains(&name));
+}
+
+/// Removes the headers `doomed` picks and those the Connection header names. One pass
+/// over the names present, compared as strings: most requests carry none of them, and
+/// then nothing is hashed or removed.
+fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
+    let named_by_connection = |name: &str| {
+        headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|n| n.trim().eq_ignore_ascii_case(name))
+    };
+    let has_connection = headers.contains_key(header::CONNECTION);
+    let found: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| doomed(n.as_str()) || (has_connection && named_by_connection(n.as_str())))
+        .cloned()
         .collect();
-    for name in named {
+    for name in found {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("host", "gate"),
+            ("connection", "keep-alive, X-Private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("authorization", "AWS4-HMAC-SHA256 Credential=x"),
+            ("x-amz-security-token", "t"),
+            ("range", "bytes=0-1"),
+            ("x-amz-meta-a", "b"),
+        ] {
+            h.append(HeaderName::from_static(k), http::HeaderValue::from_static(v));
+        }
+        let kept = forwardable(h.clone());
+        let mut names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["range", "x-amz-meta-a"]);
+        strip_hop_by_hop(&mut h);
+        assert!(h.contains_key("host") && h.contains_key("authorization") && !h.contains_key("x-private"));
+        assert!(!h.contains_key("connection") && !h.contains_key("keep-alive"));
     }
 }

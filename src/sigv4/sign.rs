@@ -24,15 +24,24 @@ pub struct Signer<'a> {
 }
 
 impl Signer<'_> {
+    /// `X-Amz-Date` and the credential scope. Built by pushing, not `format!`: the store
+    /// request is signed for every client request.
     fn scope(&self, now: UnixTime) -> (String, String) {
-        let amz_date = now.amz().to_string();
-        let date = amz_date.get(..8).unwrap_or_default().to_owned();
-        let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
+        let amz = now.amz_bytes();
+        let amz_date: String = amz.iter().map(|&b| char::from(b)).collect();
+        let date = amz_date.get(..8).unwrap_or_default();
+        let mut scope = String::with_capacity(date.len() + self.region.len() + self.service.len() + 16);
+        for part in [date, "/", self.region, "/", self.service, "/aws4_request"] {
+            scope.push_str(part);
+        }
         (amz_date, scope)
     }
 
     fn key(&self, date: &str, cache: &SigningKeyCache) -> KeyedMac {
-        let id = format!("{}/{date}/{}/{}", self.access_key_id, self.region, self.service);
+        let mut id = String::with_capacity(self.access_key_id.len() + date.len() + self.region.len() + 16);
+        for part in [self.access_key_id, "/", date, "/", self.region, "/", self.service] {
+            id.push_str(part);
+        }
         cache.get_or_derive(&id, || derive_signing_key(self.secret.expose(), date, self.region, self.service))
     }
 
@@ -99,29 +108,38 @@ impl Signer<'_> {
         if let Ok(v) = HeaderValue::from_str(&amz_date) {
             headers.insert("x-amz-date", v);
         }
-        let mut names: Vec<&str> =
-            headers.keys().map(http::HeaderName::as_str).filter(|n| n.starts_with("x-amz-")).collect();
-        names.push("host");
-        names.sort_unstable();
-        names.dedup();
-        let signed_headers = names.join(";");
+        // `host` and the `x-amz-*` headers, sorted by name ("host" sorts before "x-amz-").
+        let mut amz: Vec<&http::HeaderName> = headers.keys().filter(|n| n.as_str().starts_with("x-amz-")).collect();
+        amz.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        let mut signed_headers = String::from("host");
+        for name in &amz {
+            signed_headers.push(';');
+            signed_headers.push_str(name.as_str());
+        }
 
         let mut c = CanonicalRequest::new(method, path, canonical_query);
-        for name in &names {
-            if *name == "host" {
-                c.header(name, [host.as_bytes()]);
-            } else {
-                c.header(name, headers.get_all(*name).iter().map(HeaderValue::as_bytes));
-            }
+        c.header("host", [host.as_bytes()]);
+        for name in &amz {
+            c.header(name.as_str(), headers.get_all(*name).iter().map(HeaderValue::as_bytes));
         }
         let canonical = c.finish(&signed_headers, UNSIGNED_PAYLOAD);
         let sts = string_to_sign(&amz_date, &scope, &canonical);
         let signature = sign_hex(self.key(amz_date.get(..8).unwrap_or_default(), cache), &sts);
         let signature = std::str::from_utf8(&signature).unwrap_or_default();
-        let authorization = format!(
-            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            self.access_key_id
-        );
+        let mut authorization = String::with_capacity(160 + signed_headers.len());
+        for part in [
+            ALGORITHM,
+            " Credential=",
+            self.access_key_id,
+            "/",
+            &scope,
+            ", SignedHeaders=",
+            &signed_headers,
+            ", Signature=",
+            signature,
+        ] {
+            authorization.push_str(part);
+        }
         if let Ok(mut v) = HeaderValue::from_str(&authorization) {
             v.set_sensitive(true);
             headers.insert(http::header::AUTHORIZATION, v);
