@@ -157,15 +157,15 @@ async fn an_https_store_is_verified_against_store_ca_file() {
     let port = tls_front(store.endpoint.authority().unwrap().as_ref(), certs.path()).await;
     let (ak, sk) = (store.access_key_id.clone(), store.secret.expose().to_owned());
 
+    // The store section for this TLS store, trusting the CA that `make_certs` wrote in `dir`.
+    let trusting = |dir: &std::path::Path| {
+        let ca = dir.join("ca.pem").display().to_string();
+        Some(s3_store_toml(&format!("https://localhost:{port}"), &ak, &sk, &format!("ca_file = \"{ca}\"\n")))
+    };
+
     // Trusting the store's CA: a boto3 round trip, and /readyz through TLS.
-    let ca = certs.path().join("ca.pem").display().to_string();
     let gate = Gate::start_with(Setup {
-        store_toml: Some(s3_store_toml(
-            &format!("https://localhost:{port}"),
-            &ak,
-            &sk,
-            &format!("ca_file = \"{ca}\"\n"),
-        )),
+        store_toml: trusting(certs.path()),
         extra_toml: "[admin]\nlisten = \"127.0.0.1:0\"\n".into(),
         ..Setup::default()
     });
@@ -182,16 +182,7 @@ async fn an_https_store_is_verified_against_store_ca_file() {
     // Trusting another CA only: the store's certificate is refused, nothing is sent.
     let other = tempfile::tempdir().unwrap();
     make_certs(other.path(), false);
-    let other_ca = other.path().join("ca.pem").display().to_string();
-    let gate = Gate::start_with(Setup {
-        store_toml: Some(s3_store_toml(
-            &format!("https://localhost:{port}"),
-            &ak,
-            &sk,
-            &format!("ca_file = \"{other_ca}\"\n"),
-        )),
-        ..Setup::default()
-    });
+    let gate = Gate::start_with(Setup { store_toml: trusting(other.path()), ..Setup::default() });
     let r = http().get(gate.presign("GET", "tls.txt", 60, outpost_gate::time::UnixTime::now())).send().await.unwrap();
     assert_eq!(r.status(), 503);
     assert!(r.text().await.unwrap().contains("<Code>ServiceUnavailable</Code>"));
@@ -206,17 +197,31 @@ async fn store_tls_settings_are_checked_at_load() {
     std::fs::write(dir.path().join("not-a-ca.pem"), "hello").unwrap();
     let base =
         "[outpost]\nregion = \"us-east-1\"\naccount_id = \"111122223333\"\noutpost_id = \"op-01ac5d28a6a232904\"\n";
+    // (the store section, the key named, what is said of it)
     let cases = [
-        (s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"), "store.ca_file: "),
-        (s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"missing.pem\"\n"), "missing.pem: cannot read"),
-        (s3_store_toml("http://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"), "only for an https://"),
-        (s3_store_toml("http://localhost:9000/prefix", "K", "S", ""), "store.endpoint: must be a URL with no path"),
+        (
+            s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"),
+            "store.ca_file: ",
+            "not-a-ca.pem: holds no certificate",
+        ),
+        (
+            s3_store_toml("https://localhost:9000", "K", "S", "ca_file = \"missing.pem\"\n"),
+            "store.ca_file: ",
+            "missing.pem: cannot read",
+        ),
+        (
+            s3_store_toml("http://localhost:9000", "K", "S", "ca_file = \"not-a-ca.pem\"\n"),
+            "store.ca_file: ",
+            "only for an https:// store endpoint",
+        ),
+        (s3_store_toml("http://localhost:9000/prefix", "K", "S", ""), "store.endpoint: ", "must be a URL with no path"),
         (
             s3_store_toml("http://localhost:9000", "K", "S", "first_byte_timeout_secs = 0\n"),
-            "store.first_byte_timeout_secs",
+            "store.first_byte_timeout_secs: ",
+            "must be at least 1",
         ),
     ];
-    for (store, expected) in cases {
+    for (store, key, expected) in cases {
         let path = dir.path().join("gate.toml");
         std::fs::write(&path, format!("{base}{store}")).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
@@ -226,7 +231,9 @@ async fn store_tls_settings_are_checked_at_load() {
             .unwrap();
         let said = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{store}: {said}");
-        assert!(said.contains(expected), "{store}: expected {expected:?} in {said}");
+        let line =
+            said.lines().find(|l| l.contains(expected)).unwrap_or_else(|| panic!("{store}: no {expected:?} in {said}"));
+        assert!(line.contains(key), "{store}: {line} does not name {key}");
     }
 }
 
