@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method};
 
-use crate::config::{AccessPoint, Bucket, OutpostConfig};
+use crate::config::{AccessPoint, Bucket, OutpostConfig, StoreTraits};
+use crate::guard;
 use crate::s3err::S3Error;
 use crate::sigv4::Query;
 use crate::sigv4::encode::percent_decode_utf8;
@@ -114,6 +115,8 @@ pub struct Catalog {
     pub endpoint_hosts: Vec<String>,
     pub buckets: BTreeMap<String, Arc<Bucket>>,
     pub access_points: BTreeMap<String, Arc<AccessPoint>>,
+    /// How the store reads keys and versions: what `guard` must refuse.
+    pub traits: StoreTraits,
 }
 
 /// The answer to "what is asked".
@@ -131,6 +134,20 @@ pub struct Asked {
     pub bucket_resource: String,
     /// `x-amz-copy-source`, resolved: the source needs GetObject too.
     pub copy_source: Option<Box<Asked>>,
+    /// What the store gets: the query (only parameters S3 defines for the operation,
+    /// canonically encoded) and, for a copy, the `x-amz-copy-source` rebuilt from the
+    /// classified source. Policies read the same values.
+    pub forward: Forward,
+}
+
+/// The parts of the store's request that come from classification, not from the client's
+/// text.
+#[derive(Debug, Clone, Default)]
+pub struct Forward {
+    pub query: String,
+    pub copy_source: Option<String>,
+    /// `bucket/key` of the copy source, decoded: what `s3-outposts:x-amz-copy-source` reads.
+    pub copy_source_fact: Option<String>,
 }
 
 /// Where the client pointed, before looking it up.
@@ -174,7 +191,14 @@ impl Catalog {
                 (Arc::clone(b), Some(Arc::clone(ap)))
             }
         };
+        if let Some(k) = &key {
+            guard::check_key(k, self.traits)?;
+        }
         let action = action(method, key.is_some(), query)?;
+        if matches!(action, Action::ListBucket | Action::ListBucketMultipartUploads) {
+            guard::check_prefix(query, self.traits)?;
+        }
+        let mut forward = Forward { query: guard::forwarded_query(query, self.traits)?, ..Forward::default() };
         let object = |base: &str| match &key {
             Some(k) => format!("{base}/object/{k}"),
             None => base.to_owned(),
@@ -182,13 +206,18 @@ impl Catalog {
         let bucket_resource = object(&bucket.arn);
         let resource = access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| object(&ap.arn));
         let copy_source = match headers.get("x-amz-copy-source") {
-            Some(v) if key.is_some() && *method == Method::PUT => Some(Box::new(self.copy_source(v.as_bytes())?)),
+            Some(v) if key.is_some() && *method == Method::PUT && matches!(action, Action::PutObject) => {
+                let (source, header, fact) = self.copy_source(v.as_bytes())?;
+                forward.copy_source = Some(header);
+                forward.copy_source_fact = Some(fact);
+                Some(Box::new(source))
+            }
             Some(_) => {
                 return Err(S3Error::invalid_argument("x-amz-copy-source is only valid on an object PUT"));
             }
             None => None,
         };
-        Ok(Asked { action, bucket, access_point, key, resource, bucket_resource, copy_source })
+        Ok(Asked { action, bucket, access_point, key, resource, bucket_resource, copy_source, forward })
     }
 
     /// Host and path → what is addressed, and the still-encoded key part of the path.
@@ -224,13 +253,12 @@ impl Catalog {
     }
 
     /// `bucket/key`, `/bucket/key` or an access-point object ARN, URL-encoded, with an
-    /// optional `?versionId=`.
-    fn copy_source(&self, raw: &[u8]) -> Result<Asked, S3Error> {
+    /// optional `?versionId=` (see `guard::parse_copy_source`). Returns the source as asked,
+    /// the header the store gets, and the `bucket/key` text policies read.
+    fn copy_source(&self, raw: &[u8]) -> Result<(Asked, String, String), S3Error> {
         let bad = || S3Error::invalid_argument("Invalid copy source object key");
-        let raw = std::str::from_utf8(raw).map_err(|_| bad())?;
-        let raw = raw.split_once('?').map_or(raw, |(p, _)| p);
-        let decoded = percent_decode_utf8(raw).ok_or_else(bad)?;
-        let decoded = decoded.trim_start_matches('/');
+        let text = guard::parse_copy_source(raw)?;
+        let decoded = text.path.as_ref();
         let (bucket, access_point, key) =
             if let Some(rest) = decoded.strip_prefix(&format!("{}/accesspoint/", self.outpost.arn_base())) {
                 let (ap_name, key) = rest.split_once("/object/").ok_or_else(bad)?;
@@ -245,18 +273,34 @@ impl Catalog {
         if key.is_empty() {
             return Err(bad());
         }
+        guard::check_key(key, self.traits)?;
+        // A store without versions has one version of each object, `null`.
+        let version = match text.version.as_deref() {
+            Some(v) if self.traits.versions => Some(v),
+            None | Some("null") => None,
+            Some(v) => {
+                return Err(S3Error::invalid_argument("Invalid version id specified")
+                    .with("ArgumentName", "x-amz-copy-source")
+                    .with("ArgumentValue", v));
+            }
+        };
+        let header = guard::copy_source_header(&bucket.name, key, version);
+        let fact = format!("{}/{key}", bucket.name);
         let bucket_resource = format!("{}/object/{key}", bucket.arn);
         let resource =
             access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| format!("{}/object/{key}", ap.arn));
-        Ok(Asked {
-            action: Action::GetObject,
+        let action = if text.version.is_some() { Action::GetObjectVersion } else { Action::GetObject };
+        let source = Asked {
+            action,
             bucket,
             access_point,
             key: Some(key.to_owned()),
             resource,
             bucket_resource,
             copy_source: None,
-        })
+            forward: Forward::default(),
+        };
+        Ok((source, header, fact))
     }
 }
 
@@ -272,33 +316,53 @@ pub fn strip_port(host: &str) -> &str {
 }
 
 /// Method and sub-resources → action (S3 on Outposts, "Actions, resources and condition keys").
+/// A request naming more than one of the sub-resources that choose the operation
+/// (`uploads`, `uploadId`, `tagging`) is refused: stores differ in which one wins.
 fn action(method: &Method, object: bool, q: &Query<'_>) -> Result<Action, S3Error> {
     let refuse = || S3Error::method_not_allowed(method.as_str(), if object { "OBJECT" } else { "BUCKET" });
     if q.iter().any(|p| REFUSED_SUBRESOURCES.iter().any(|r| r.as_bytes() == p.key.as_ref())) {
         return Err(refuse());
     }
-    let (upload_id, tagging, version) = (q.has("uploadId"), q.has("tagging"), q.has("versionId"));
+    let (uploads, upload_id, tagging) = (q.has("uploads"), q.has("uploadId"), q.has("tagging"));
+    let version = q.has("versionId");
+    let selectors = [("uploads", uploads), ("uploadId", upload_id), ("tagging", tagging)];
+    if selectors.iter().filter(|(_, on)| *on).count() > 1 {
+        let named: Vec<&str> = selectors.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+        return Err(S3Error::new(
+            http::StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            format!("A request may name one of uploads, uploadId and tagging, not {}", named.join(" and ")),
+        ));
+    }
+    // Multipart operations have no version; a bucket has none either.
+    if version && (uploads || upload_id || !object) {
+        return Err(S3Error::invalid_argument("versionId is not valid for this request")
+            .with("ArgumentName", "versionId")
+            .with("ArgumentValue", String::from_utf8_lossy(q.get("versionId").unwrap_or_default())));
+    }
     let m = method.as_str();
     if object {
         Ok(match m {
             "GET" if upload_id => Action::ListMultipartUploadParts,
             "GET" if tagging => Action::GetObjectTagging,
-            "GET" | "HEAD" if tagging || upload_id => return Err(refuse()),
+            "GET" | "HEAD" if uploads || tagging || upload_id => return Err(refuse()),
             "GET" | "HEAD" if version => Action::GetObjectVersion,
             "GET" | "HEAD" => Action::GetObject,
             "PUT" if tagging => Action::PutObjectTagging,
+            "PUT" if uploads => return Err(refuse()),
             "PUT" => Action::PutObject,
-            "POST" if q.has("uploads") || upload_id => Action::PutObject,
+            "POST" if uploads || upload_id => Action::PutObject,
             "DELETE" if upload_id => Action::AbortMultipartUpload,
             "DELETE" if tagging => Action::DeleteObjectTagging,
+            "DELETE" if uploads => return Err(refuse()),
             "DELETE" if version => Action::DeleteObjectVersion,
             "DELETE" => Action::DeleteObject,
             _ => return Err(refuse()),
         })
     } else {
         Ok(match m {
-            "GET" if q.has("uploads") => Action::ListBucketMultipartUploads,
-            "GET" | "HEAD" if !tagging && !upload_id => Action::ListBucket,
+            "GET" if uploads => Action::ListBucketMultipartUploads,
+            "GET" | "HEAD" if !tagging && !upload_id && !uploads => Action::ListBucket,
             _ => return Err(refuse()),
         })
     }

@@ -153,6 +153,7 @@ fn check_config(flag: Option<PathBuf>) -> ExitCode {
                 eprintln!("warning: {w}");
             }
             println!("{}", c.summary());
+            println!("{}", c.store_explained());
             ExitCode::SUCCESS
         }
         Err(code) => code,

@@ -14,7 +14,6 @@ use crate::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
 use crate::policy::{AccessPointFacts, AuthFacts, Facts};
 use crate::s3err::S3Error;
-use crate::sigv4::encode::percent_decode;
 use crate::sigv4::presigned::is_presigned;
 use crate::sigv4::{PresignedAuth, Query, SignedRequest, verify};
 use crate::sts::token::SessionKind;
@@ -134,6 +133,7 @@ impl Decider {
                 endpoint_hosts: config.server.endpoint_hosts.clone(),
                 buckets: config.buckets.clone(),
                 access_points: config.access_points.clone(),
+                traits: config.store.traits,
             },
             credentials: Credentials::new(&config.users),
             max_skew_secs: config.server.max_clock_skew_secs,
@@ -335,28 +335,16 @@ impl Decider {
                 account: &self.catalog.outpost.account_id,
                 network_origin: if ap.vpc_id.is_some() { "VPC" } else { "Internet" },
             }),
-            headers: AmzHeader::ALL.map(|h| header(h.header_name())),
+            // The copy source as classified (`bucket/key`, decoded), which is what the store
+            // gets, not the client's spelling of it.
+            headers: AmzHeader::ALL.map(|h| match h {
+                AmzHeader::CopySource => asked.forward.copy_source_fact.as_deref(),
+                _ => header(h.header_name()),
+            }),
             tags,
             ..Facts::default()
         }
     }
-}
-
-/// `x-amz-tagging` (`k1=v1&k2=v2`, form-encoded), decoded; `None` when absent or not
-/// decodable (a malformed header is the store's to refuse; policies then see no tags).
-pub fn request_tags(headers: &HeaderMap) -> Option<Vec<(String, String)>> {
-    let raw = headers.get("x-amz-tagging")?.to_str().ok()?;
-    let decode = |s: &str| -> Option<String> {
-        let plus = s.replace('+', " ");
-        String::from_utf8(percent_decode(&plus).ok()?.into_owned()).ok()
-    };
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode(k)?, decode(v)?))
-        })
-        .collect()
 }
 
 /// The access key id of `X-Amz-Credential`, if it looks like one (for the log line).

@@ -106,7 +106,8 @@ pub fn explain_url(
     headers: &[(String, String)],
     arrival: &crate::decide::Arrival<'_>,
 ) -> Result<Explained, String> {
-    use crate::decide::{host_of, request_tags};
+    use crate::decide::host_of;
+    use crate::guard::{check_headers, request_tags};
     use crate::sigv4::Query;
 
     let uri: http::Uri = url.parse().map_err(|e| format!("--url: {e}"))?;
@@ -132,6 +133,9 @@ pub fn explain_url(
     let Ok(query) = Query::parse(parts.uri.query().unwrap_or("")) else {
         return Ok(refused(crate::s3err::S3Error::invalid_uri()));
     };
+    if let Err(e) = check_headers(&parts.headers) {
+        return Ok(refused(e));
+    }
     let asked = match decider.catalog.classify(&parts.method, host, parts.uri.path(), &query, &parts.headers) {
         Ok(a) => a,
         Err(e) => return Ok(refused(e)),
@@ -156,7 +160,10 @@ pub fn explain_url(
             return Ok(Explained { allowed: false, text });
         }
     };
-    let tags = request_tags(&parts.headers);
+    let tags = match request_tags(&parts.headers) {
+        Ok(t) => t,
+        Err(e) => return Ok(refused(e)),
+    };
     let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
     let _ = writeln!(
         text,

@@ -16,8 +16,9 @@ use crate::access::Entry;
 use crate::body::{GateBody, Inbound, Inflow, Logged};
 use crate::classify::Asked;
 use crate::config::Config;
-use crate::decide::{Arrival, Decider, claimed_access_key, host_of, request_tags};
+use crate::decide::{Arrival, Decider, claimed_access_key, host_of};
 use crate::explain::{Recorder, render};
+use crate::guard::{check_headers, request_tags};
 use crate::network::VpceId;
 use crate::s3err::S3Error;
 use crate::server::Busy;
@@ -209,7 +210,7 @@ impl Gate {
         let inflow = &**trace.inflow.insert(inflow);
         // Boxed: forwarding is most of this future's size, and hyper moves the request
         // future into place whole; one allocation is cheaper than copying it around.
-        let forward = self.upstream.forward(parts, upload, inflow, &asked, &query, arrival.now());
+        let forward = self.upstream.forward(parts, upload, inflow, &asked, arrival.now());
         match Box::pin(forward).await {
             Ok(resp) => Ok(resp),
             // The client went away mid-upload: its fault, not the store's.
@@ -245,6 +246,7 @@ fn admit(
     arrival: &Arrival<'_>,
     entry: &mut Entry,
 ) -> Result<Asked, S3Error> {
+    check_headers(&parts.headers)?;
     let asked = decider.catalog.classify(&parts.method, host, path, query, &parts.headers)?;
     entry.action = Some(asked.action.name());
     entry.resource = Some(asked.resource.clone());
@@ -258,7 +260,7 @@ fn admit(
     // Kept in the entry for the line; borrowed from there for the rest of the road.
     let caller = &*entry.caller.insert(decider.authenticate(parts, host, query, arrival.now())?);
 
-    let tags = request_tags(&parts.headers);
+    let tags = request_tags(&parts.headers)?;
     let facts = decider.facts(arrival, caller, &asked, query, &parts.headers, tags.as_deref());
     let decision = decider.authorize(&facts, caller, &asked, &mut ());
     entry.decision = Some(if decision.allowed { "allow" } else { "deny" });

@@ -12,8 +12,10 @@
 //! - [`network`]: the client behind proxies (`X-Forwarded-For`) and its VPC, if any.
 //! - [`gate`]: the request road, classify → authenticate → authorize → forward; the one
 //!   place refusals become S3 XML and the one log line per request.
+//! - [`guard`]: whatever the store could read another way than the gate (dot segments,
+//!   empty segments, `Connection`-named headers, repeated parameters) is refused first.
 //! - [`classify`]: addressing (path, virtual host, Outposts access points), the action, the
-//!   resource ARN.
+//!   resource ARN, and the query and copy source the store will get.
 //! - [`sigv4`]: presigned SigV4 parsing, canonicalization, verification (pure) and signing.
 //! - [`decide`]: classify → authenticate → the facts policies read → authorize, with no
 //!   store in sight (shared by `serve` and `explain`).
@@ -43,6 +45,7 @@ pub mod credentials;
 pub mod decide;
 pub mod explain;
 pub mod gate;
+pub mod guard;
 pub mod logbuf;
 pub mod metrics;
 pub mod network;

@@ -18,8 +18,7 @@ use crate::classify::Asked;
 use crate::pool::{Dial, PoolError, StorePool};
 use crate::secret::SecretKey;
 use crate::sigv4::encode::uri_encode_into;
-use crate::sigv4::presigned::AUTH_PARAMS;
-use crate::sigv4::{Query, Signer, SigningKeyCache};
+use crate::sigv4::{Signer, SigningKeyCache};
 use crate::time::UnixTime;
 
 /// Where the store is, how to reach it and how to sign for it.
@@ -128,7 +127,6 @@ impl Upstream {
         upload: Inbound,
         inflow: &Inflow,
         asked: &Asked,
-        query: &Query<'_>,
         now: UnixTime,
     ) -> Result<Response<GateBody>, StoreError> {
         let mut path = String::with_capacity(64);
@@ -138,17 +136,23 @@ impl Upstream {
             path.push('/');
             uri_encode_into(&mut path, key.as_bytes(), true);
         }
-        let canonical_query = query.canonical(|k| !AUTH_PARAMS.iter().any(|a| a.as_bytes() == k));
+        // The query and copy source come from classification (`Asked::forward`): the store
+        // reads exactly what was decided on.
+        let canonical_query = asked.forward.query.as_str();
         let mut origin = String::with_capacity(path.len() + 1 + canonical_query.len());
         origin.push_str(&path);
         if !canonical_query.is_empty() {
             origin.push('?');
-            origin.push_str(&canonical_query);
+            origin.push_str(canonical_query);
         }
         let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
-        let headers = forwardable(parts.headers);
-        let req = self.signed(parts.method, origin, &path, &canonical_query, headers, GateBody::Upload(upload), now)?;
+        let mut headers = forwardable(parts.headers);
+        if let Some(source) = &asked.forward.copy_source {
+            let value = http::HeaderValue::from_str(source).map_err(|e| StoreError::Build(e.to_string()))?;
+            headers.insert("x-amz-copy-source", value);
+        }
+        let req = self.signed(parts.method, origin, &path, canonical_query, headers, GateBody::Upload(upload), now)?;
         let mut resp = self.pool.send(req, Some(inflow)).await?;
         strip_hop_by_hop(resp.headers_mut());
         Ok(resp)

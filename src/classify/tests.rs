@@ -1,6 +1,10 @@
 use super::*;
 
 fn catalog() -> Catalog {
+    catalog_with(StoreTraits { opaque_keys: false, versions: true })
+}
+
+fn catalog_with(traits: StoreTraits) -> Catalog {
     let outpost = OutpostConfig {
         region: "us-west-2".into(),
         account_id: "123456789012".into(),
@@ -22,6 +26,7 @@ fn catalog() -> Catalog {
         endpoint_hosts: vec!["s3-outposts.us-west-2.amazonaws.com".into(), "localhost".into()],
         buckets: [bucket("b1"), bucket("b2")].into_iter().collect(),
         access_points: [("myaccesspoint".to_owned(), Arc::new(ap))].into_iter().collect(),
+        traits,
     }
 }
 
@@ -133,8 +138,13 @@ fn copy_source_resolves_to_a_get_on_the_source() {
     let mut h = HeaderMap::new();
     h.insert("x-amz-copy-source", "/b2/src%20key?versionId=1".parse().unwrap());
     let a = ask_with("PUT", "localhost", "/b1/dst", &h).unwrap();
+    assert_eq!(a.forward.copy_source.as_deref(), Some("/b2/src%20key?versionId=1"));
+    assert_eq!(a.forward.copy_source_fact.as_deref(), Some("b2/src key"));
     let src = a.copy_source.unwrap();
-    assert_eq!((src.action, src.resource.as_str()), (Action::GetObject, &*format!("{ARN}/bucket/b2/object/src key")));
+    assert_eq!(
+        (src.action, src.resource.as_str()),
+        (Action::GetObjectVersion, &*format!("{ARN}/bucket/b2/object/src key"))
+    );
     h.insert("x-amz-copy-source", "nope/k".parse().unwrap());
     assert_eq!(ask_with("PUT", "localhost", "/b1/dst", &h).unwrap_err().code, "NoSuchBucket");
     h.insert("x-amz-copy-source", "b2".parse().unwrap());
@@ -146,4 +156,68 @@ fn strips_ports() {
     assert_eq!(strip_port("a.b:80"), "a.b");
     assert_eq!(strip_port("[::1]:80"), "::1");
     assert_eq!(strip_port("a.b"), "a.b");
+}
+
+fn unversioned(method: &str, target: &str, headers: &HeaderMap) -> Result<Asked, S3Error> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let q = Query::parse(query).unwrap();
+    catalog_with(StoreTraits::default()).classify(&method.parse().unwrap(), "localhost", path, &q, headers)
+}
+
+#[test]
+fn more_than_one_operation_selector_is_refused() {
+    for t in ["/b1/k?tagging&uploadId=u", "/b1/k?uploads&uploadId=u", "/b1?uploads&tagging"] {
+        for m in ["GET", "PUT", "POST", "DELETE"] {
+            let e = ask(m, "localhost", t).unwrap_err();
+            assert!(matches!(e.status.as_u16(), 400 | 405), "{m} {t}: {e}");
+        }
+    }
+    let e = ask("GET", "localhost", "/b1/k?tagging&uploadId=u").unwrap_err();
+    assert_eq!((e.status.as_u16(), e.code), (400, "InvalidRequest"));
+    assert_eq!(ask("GET", "localhost", "/b1?versionId=1").unwrap_err().code, "InvalidArgument");
+    assert_eq!(ask("DELETE", "localhost", "/b1/k?uploadId=u&versionId=1").unwrap_err().code, "InvalidArgument");
+    assert_eq!(ask("GET", "localhost", "/b1/k?uploads").unwrap_err().code, "MethodNotAllowed");
+}
+
+#[test]
+fn a_store_without_versions_takes_only_the_null_version() {
+    let h = HeaderMap::new();
+    let e = unversioned("DELETE", "/b1/k?versionId=made-up", &h).unwrap_err();
+    assert_eq!((e.status.as_u16(), e.extra("ArgumentName")), (400, Some("versionId")));
+    let a = unversioned("DELETE", "/b1/k?versionId=null", &h).unwrap();
+    assert_eq!((a.action, a.forward.query.as_str()), (Action::DeleteObjectVersion, ""));
+    let mut h = HeaderMap::new();
+    h.insert("x-amz-copy-source", "b2/k?versionId=v1".parse().unwrap());
+    assert_eq!(unversioned("PUT", "/b1/dst", &h).unwrap_err().code, "InvalidArgument");
+}
+
+#[test]
+fn dot_and_empty_segments_never_reach_the_store() {
+    let h = HeaderMap::new();
+    for t in [
+        "/b1/../b2/k",
+        "/b1/public/..%2Fprivate/s",
+        "/b1/public/%2e%2e/private/s",
+        "/b1/public/./../private/s",
+        "/b1/private//s",
+        "/b1/private/s/",
+        "/b1//s",
+    ] {
+        assert_eq!(unversioned("GET", t, &h).unwrap_err().code, "InvalidArgument", "{t}");
+    }
+    let ap = "myaccesspoint-123456789012.op-01234567890123456.s3-outposts.us-west-2.amazonaws.com";
+    assert_eq!(ask("GET", ap, "/../k").unwrap_err().code, "InvalidArgument");
+    for source in ["b2/public/x?/../../private/s", "b2/public/../private/s", "/b2/private//s", "b2/k?uploadId=1"] {
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-copy-source", source.parse().unwrap());
+        assert_eq!(unversioned("PUT", "/b1/public/loot", &h).unwrap_err().code, "InvalidArgument", "{source}");
+    }
+}
+
+#[test]
+fn the_forwarded_query_is_the_classified_one() {
+    let a = ask("GET", "localhost", "/b1?list-type=2&prefix=a%2Fb&X-Amz-Date=x&unknown=1").unwrap();
+    assert_eq!(a.forward.query, "list-type=2&prefix=a%2Fb");
+    let e = unversioned("GET", "/b1?prefix=%2Fprivate%2F", &HeaderMap::new()).unwrap_err();
+    assert_eq!((e.code, e.extra("ArgumentName")), ("InvalidArgument", Some("prefix")));
 }

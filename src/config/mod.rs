@@ -115,6 +115,17 @@ impl OutpostConfig {
 pub struct StoreConfig {
     pub kind: StoreKind,
     pub timeouts: crate::upstream::StoreTimeouts,
+    pub traits: StoreTraits,
+}
+
+/// How the store reads what the gate forwards, as far as deciding depends on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreTraits {
+    /// Keys are opaque text to the store. When false (the default, and always for the
+    /// embedded store) keys a path-mapping store would normalise are refused.
+    pub opaque_keys: bool,
+    /// The store keeps object versions; when false only `versionId=null` is accepted.
+    pub versions: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +272,25 @@ impl Config {
             self.users.len(),
             self.roles.len(),
         )
+    }
+
+    /// What `check-config` says of the keys and versions the store is given.
+    pub fn store_explained(&self) -> String {
+        let keys = if self.store.traits.opaque_keys {
+            "keys: opaque (store.opaque_keys = true): passed to the store as written; the store must treat \
+             keys as text, never as file paths"
+        } else {
+            "keys: strict: keys with `.` or `..` segments, empty segments, a trailing `/`, `\\` or control \
+             characters are refused with 400, since a store that maps keys to paths would read them as another \
+             key (set store.opaque_keys = true only for a store that treats keys as opaque text: Garage, Ceph \
+             RGW, AWS)"
+        };
+        let versions = if self.store.traits.versions {
+            "versions: the store keeps object versions; versionId is forwarded"
+        } else {
+            "versions: none (store.versions = false): versionId other than \"null\" is refused with 400"
+        };
+        format!("{keys}\n{versions}")
     }
 }
 

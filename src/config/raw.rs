@@ -136,6 +136,12 @@ pub struct RawStore {
     pub secret_access_key: Option<String>,
     pub secret_access_key_file: Option<String>,
     pub ca_file: Option<String>,
+    /// The store treats keys as opaque text (never as paths): see `guard`.
+    #[serde(default)]
+    pub opaque_keys: bool,
+    /// The store keeps object versions, so `versionId` may be forwarded.
+    #[serde(default)]
+    pub versions: bool,
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_secs: u64,
     /// From the end of the request body to the first byte of the store's answer.
@@ -161,6 +167,8 @@ impl Default for RawStore {
             secret_access_key: None,
             secret_access_key_file: None,
             ca_file: None,
+            opaque_keys: false,
+            versions: false,
             connect_timeout_secs: default_connect_timeout(),
             first_byte_timeout_secs: default_first_byte_timeout(),
         }

@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use super::raw::{self, RawConfig};
 use super::{
     AccessKey, AccessPoint, Bucket, Config, ConfigErrors, NetworkConfig, OutpostConfig, ProxyMode, Role, ServerConfig,
-    StoreConfig, StoreKind, StsConfig, TlsFiles, User, Vpc,
+    StoreConfig, StoreKind, StoreTraits, StsConfig, TlsFiles, User, Vpc,
 };
 use crate::policy::{Policy, PolicyKind};
 use crate::secret::SecretKey;
@@ -364,6 +364,19 @@ impl Validator {
             connect: Duration::from_secs(s.connect_timeout_secs.max(1)),
             first_byte: Duration::from_secs(s.first_byte_timeout_secs.max(1)),
         };
+        let traits = StoreTraits { opaque_keys: s.opaque_keys, versions: s.versions };
+        if s.kind == "embedded" {
+            // s3s-fs keeps each key as a file path and keeps no versions.
+            if s.opaque_keys {
+                self.problem(
+                    "store.opaque_keys",
+                    "the embedded store keeps keys as file paths: it cannot be true there",
+                );
+            }
+            if s.versions {
+                self.problem("store.versions", "the embedded store keeps no object versions: it cannot be true there");
+            }
+        }
         let kind = match s.kind.as_str() {
             "embedded" => StoreKind::Embedded { data_dir: self.resolve(s.data_dir.as_deref().unwrap_or("data")) },
             "s3" => self.s3_store(s, region),
@@ -372,7 +385,7 @@ impl Validator {
                 StoreKind::Embedded { data_dir: PathBuf::new() }
             }
         };
-        StoreConfig { kind, timeouts }
+        StoreConfig { kind, timeouts, traits }
     }
 
     fn s3_store(&mut self, s: raw::RawStore, region: &str) -> StoreKind {

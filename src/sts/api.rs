@@ -146,10 +146,18 @@ fn serve(decider: &Decider, parts: &http::request::Parts, body: &[u8], now: Unix
             Err(e) => return fail(StsError::from_auth(&e)),
         },
     };
-    let payload_hash = match parts.headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
-        Some(h) => h.to_owned(),
-        None => hex::encode(sha2::Sha256::digest(body)),
-    };
+    // The signature covers the body through its hash, so the hash is ours to compute: a
+    // client's `x-amz-content-sha256` would let a captured signature carry another body.
+    let payload_hash = hex::encode(sha2::Sha256::digest(body));
+    if let Some(claimed) = parts.headers.get("x-amz-content-sha256")
+        && claimed.as_bytes() != payload_hash.as_bytes()
+    {
+        return fail(StsError::sender(
+            StatusCode::BAD_REQUEST,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ));
+    }
     let signed = HeaderSigned {
         method: "POST",
         canonical_uri: "/",

@@ -2,7 +2,7 @@
 
 Usage: presign.py '{"endpoint": "http://127.0.0.1:8080", "method": "get_object",
                     "bucket": "b", "key": "k", "expires": 60, ...}'
-Prints the URL. Optional keys: "addressing" ("path" | "virtual"), "signature_version"
+Prints the URL; given a JSON list of such objects, prints one URL a line, in order. Optional keys: "addressing" ("path" | "virtual"), "signature_version"
 ("s3v4"), "region", "access_key", "secret_key", "params" (extra API parameters),
 "signed_at" (Unix seconds: sign as if botocore's clock read that time).
 """
@@ -29,6 +29,11 @@ def sign_at(epoch_seconds: int) -> None:
 
 def main() -> None:
     args = json.loads(sys.argv[1])
+    for one in args if isinstance(args, list) else [args]:
+        print(presign(one))
+
+
+def presign(args: dict) -> str:
     if "signed_at" in args:
         sign_at(int(args["signed_at"]))
     config = Config(
@@ -48,10 +53,9 @@ def main() -> None:
     if "key" in args:
         params["Key"] = args["key"]
     params.update(args.get("params", {}))
-    url = client.generate_presigned_url(
+    return client.generate_presigned_url(
         args["method"], Params=params, ExpiresIn=args.get("expires", 300), HttpMethod=args.get("http_method")
     )
-    print(url)
 
 
 if __name__ == "__main__":

@@ -491,3 +491,53 @@ pub fn tls_toml(dir: &Path) -> String {
 pub fn store_timeouts() -> outpost_gate::upstream::StoreTimeouts {
     outpost_gate::upstream::StoreTimeouts { connect: Duration::from_secs(5), first_byte: Duration::from_mins(2) }
 }
+
+/// Several boto3 URLs from one Python process (`presign.py` given a list), in order.
+pub fn boto3_presign_many(args: &[serde_json::Value]) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/presign.py");
+    let list = serde_json::Value::Array(args.to_vec());
+    let out = Command::new(python()).arg(script).arg(list.to_string()).output().expect("run python");
+    assert!(out.status.success(), "presign.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let urls: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(urls.len(), args.len(), "one URL per request");
+    urls
+}
+
+/// Sends one raw HTTP/1.1 request (`target` exactly as given, no normalisation) with
+/// `Connection: close` unless `headers` names a Connection header itself; returns the
+/// status and the body (0 and empty when the gate closed without answering).
+pub async fn raw_request(
+    gate: &Gate,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
+    let host = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("host")).map_or(gate.addr.as_str(), |(_, v)| *v);
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n", body.len());
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("connection")) {
+        req.push_str("Connection: close\r\n");
+    }
+    for (k, v) in headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("host")) {
+        req.push_str(k);
+        req.push_str(": ");
+        req.push_str(v);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    let _ = stream.write_all(&bytes).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status_of(&text), body)
+}
+
+/// The `<Code>` of an S3 (or STS) XML error body.
+pub fn xml_code(body: &str) -> &str {
+    body.split("<Code>").nth(1).and_then(|s| s.split('<').next()).unwrap_or("")
+}

@@ -1,0 +1,123 @@
+use super::*;
+
+const STRICT: StoreTraits = StoreTraits { opaque_keys: false, versions: false };
+const OPAQUE: StoreTraits = StoreTraits { opaque_keys: true, versions: false };
+
+#[test]
+fn keys_a_path_store_would_normalise_are_refused_when_strict() {
+    for key in [
+        "../payroll/salaries.csv",
+        "public/../private/secret.txt",
+        "public/./x",
+        "public/x/../../private/secret.txt",
+        "..",
+        ".",
+        "private//secret.txt",
+        "/private/secret.txt",
+        "private/secret.txt/",
+        "certs/server.pem/",
+        "a\\b",
+        "nul\0byte",
+        "line\nfeed",
+        "del\u{7f}",
+    ] {
+        let e = check_key(key, STRICT).expect_err(key);
+        assert_eq!((e.status.as_u16(), e.code), (400, "InvalidArgument"), "{key}");
+        assert_eq!(e.extra("ArgumentValue"), Some(key));
+    }
+    for key in ["a", "public/file.txt", "..hidden/x", "a/.b", "a.b/c..d", "ünï code/+ & =%.txt", "a b/c"] {
+        check_key(key, STRICT).unwrap_or_else(|e| panic!("{key}: {e}"));
+    }
+}
+
+#[test]
+fn opaque_stores_get_keys_as_written_up_to_s3s_limit() {
+    for key in ["folder/", "a//b", "../x", "/lead"] {
+        check_key(key, OPAQUE).unwrap_or_else(|e| panic!("{key}: {e}"));
+    }
+    let e = check_key(&"k".repeat(1025), OPAQUE).unwrap_err();
+    assert_eq!((e.code, e.extra("MaxSizeAllowed"), e.extra("Size")), ("KeyTooLongError", Some("1024"), Some("1025")));
+    check_key(&"k".repeat(1024), OPAQUE).unwrap();
+}
+
+#[test]
+fn listing_prefixes_are_refused_where_a_path_store_would_normalise_them() {
+    for bad in ["prefix=/private/", "prefix=private//", "prefix=public/../private", "prefix=a%5Cb", "start-after=/x"] {
+        let query = Query::parse(bad).unwrap();
+        assert!(check_prefix(&query, STRICT).is_err(), "{bad}");
+        assert!(check_prefix(&query, OPAQUE).is_ok(), "{bad}");
+    }
+    for good in ["prefix=private/", "prefix=pri", "prefix=", "prefix=a/.hidden", "delimiter=/"] {
+        assert!(check_prefix(&Query::parse(good).unwrap(), STRICT).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn the_store_gets_only_known_parameters_once_each() {
+    let fwd = |s: &str, t| forwarded_query(&Query::parse(s).unwrap(), t);
+    assert_eq!(
+        fwd("X-Amz-Signature=x&prefix=a%20b&list-type=2&cache-buster=1&x-id=GetObject", STRICT).unwrap(),
+        "list-type=2&prefix=a%20b&x-id=GetObject"
+    );
+    let e = fwd("prefix=a&prefix=b", STRICT).unwrap_err();
+    assert_eq!((e.code, e.extra("ArgumentName")), ("InvalidArgument", Some("prefix")));
+    assert!(fwd("prefix=%FF", STRICT).is_err());
+    // A store without versions has only the `null` version, which is the object itself.
+    assert_eq!(fwd("versionId=null", STRICT).unwrap(), "");
+    let e = fwd("versionId=made-up", STRICT).unwrap_err();
+    assert_eq!((e.status.as_u16(), e.message.as_ref()), (400, "Invalid version id specified"));
+    let versioned = StoreTraits { opaque_keys: false, versions: true };
+    assert_eq!(fwd("versionId=v1", versioned).unwrap(), "versionId=v1");
+}
+
+fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (k, v) in pairs {
+        h.append(*k, http::HeaderValue::from_static(v));
+    }
+    h
+}
+
+#[test]
+fn connection_may_name_hop_by_hop_headers_only() {
+    for ok in ["keep-alive", "close", "Keep-Alive, TE", "Upgrade, HTTP2-Settings"] {
+        check_headers(&headers(&[("connection", ok)])).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for named in ["x-amz-server-side-encryption", "close, X-Amz-Tagging", "range", "content-type", "x-private"] {
+        let e = check_headers(&headers(&[("connection", named)])).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.extra("ArgumentName")), (400, Some("Connection")), "{named}");
+    }
+}
+
+#[test]
+fn repeated_amz_headers_and_non_text_policy_headers_are_refused() {
+    let e = check_headers(&headers(&[("x-amz-acl", "private"), ("x-amz-acl", "public-read")])).unwrap_err();
+    assert_eq!(e.extra("ArgumentName"), Some("x-amz-acl"));
+    let mut h = HeaderMap::new();
+    h.insert("x-amz-server-side-encryption", http::HeaderValue::from_bytes(b"AES256\xff").unwrap());
+    assert!(check_headers(&h).is_err());
+    check_headers(&headers(&[("x-amz-acl", "private"), ("x-amz-meta-a", "1")])).unwrap();
+}
+
+#[test]
+fn tagging_is_decoded_once_or_refused() {
+    let tags = request_tags(&headers(&[("x-amz-tagging", "a=1&b%20c=d+e")])).unwrap().unwrap();
+    assert_eq!(tags, [("a".to_owned(), "1".to_owned()), ("b c".to_owned(), "d e".to_owned())]);
+    assert_eq!(request_tags(&HeaderMap::new()).unwrap(), None);
+    let e = request_tags(&headers(&[("x-amz-tagging", "a=%zz")])).unwrap_err();
+    assert_eq!(e.code, "InvalidArgument");
+    let e = request_tags(&headers(&[("x-amz-tagging", "a=1&a=2")])).unwrap_err();
+    assert_eq!(e.code, "InvalidTag");
+}
+
+#[test]
+fn copy_source_is_split_as_s3_does() {
+    let p = parse_copy_source(b"bucket/public/x%3F/../y?versionId=v%201").unwrap();
+    assert_eq!((p.path.as_ref(), p.version.as_deref()), ("bucket/public/x?/../y", Some("v 1")));
+    let p = parse_copy_source(b"/bucket/k").unwrap();
+    assert_eq!((p.path.as_ref(), p.version), ("bucket/k", None));
+    // Only `?versionId=` may follow the path.
+    assert!(parse_copy_source(b"bucket/public/x?/../../private/secret.txt").is_err());
+    assert!(parse_copy_source(b"bucket/k?partNumber=1").is_err());
+    assert_eq!(copy_source_header("b", "a b/c?", Some("v 1")), "/b/a%20b/c%3F?versionId=v%201");
+}
