@@ -98,7 +98,11 @@ async fn every_request_gets_one_json_line_when_it_ends() {
     }
     drop(stream);
     urls.push(get_big);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The abandoned download's line is written when the gate sees the client gone.
+    let seen = wait_until(Duration::from_secs(15), || {
+        gate.access_json().iter().any(|l| l["request_id"] == abandoned_id.as_str())
+    });
+    assert!(seen, "no line for the abandoned download");
 
     let lines = gate.access_json();
     let keys = [
@@ -238,7 +242,8 @@ async fn an_upload_the_client_abandons_is_its_abort_not_the_stores() {
     s.flush().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     drop(s);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let seen = wait_until(Duration::from_secs(15), || gate.access_json().iter().any(|l| l["method"] == "PUT"));
+    assert!(seen, "no line for the abandoned upload");
 
     let lines = gate.access_json();
     let line = lines.iter().find(|l| l["method"] == "PUT").expect("a line for the abandoned upload");

@@ -1,6 +1,6 @@
 //! Known answers.
 //!
-//! 1. AWS's SigV4 conformance suite (`../shared/corpus/aws-signing-test-suite/v4`), query
+//! 1. AWS's SigV4 conformance suite (`tests/corpus/aws-signing-test-suite/v4`), query
 //!    (presigned) variants, for the parts S3 shares with generic SigV4: query
 //!    canonicalization, header canonicalization, the string to sign, key derivation and the
 //!    signature. The suite signs for service `service` under the generic rules, so two
@@ -13,7 +13,7 @@
 //!    appends the session token after signing (`omit_session_token`); S3 signs
 //!    `X-Amz-Security-Token`, so that case is the generic variant S3 does not use, and its
 //!    twin `post-sts-header-before` (token signed) is run.
-//! 2. The two S3 answers in `../shared/corpus/README.md`, through the real verifier with the
+//! 2. The two S3 answers of AWS's documentation and botocore's tests, through the real verifier with the
 //!    clock set to the example's time.
 
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ const NORMALIZATION_ONLY: [&str; 6] = [
 const TOKEN_ADDED_AFTER_SIGNING: [&str; 1] = ["post-sts-header-after"];
 
 fn suite_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/aws-signing-test-suite/v4")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/aws-signing-test-suite/v4")
 }
 
 struct RawRequest {
@@ -115,7 +115,7 @@ fn check_case(dir: &Path) {
 fn aws_sigv4_suite_query_variants() {
     let mut ran = Vec::new();
     let mut entries: Vec<_> =
-        std::fs::read_dir(suite_dir()).expect("the shared corpus beside the repository").flatten().collect();
+        std::fs::read_dir(suite_dir()).expect("tests/corpus/aws-signing-test-suite/v4").flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();

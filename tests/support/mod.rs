@@ -541,3 +541,18 @@ pub async fn raw_request(
 pub fn xml_code(body: &str) -> &str {
     body.split("<Code>").nth(1).and_then(|s| s.split('<').next()).unwrap_or("")
 }
+
+/// Polls `ready` every 50 ms until it holds, for at most `limit`: a wait for an event with
+/// a deadline, never a fixed sleep that a loaded machine can outrun.
+pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if ready() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
