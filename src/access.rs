@@ -106,6 +106,8 @@ pub struct Entry {
     pub caller: Option<Authenticated>,
     /// `REST-QUERY-STRING` or `REST-HEADER`, when the request carried a signature.
     pub auth_type: Option<&'static str>,
+    /// `AWS4-HMAC-SHA256` or `AWS4-ECDSA-P256-SHA256`, as the request claimed it.
+    pub signature_version: Option<&'static str>,
     pub decision: Option<&'static str>,
     pub status: u16,
     /// The S3 error code of a refusal.
@@ -128,6 +130,7 @@ impl Entry {
             access_key_id: None,
             caller: None,
             auth_type: None,
+            signature_version: None,
             decision: None,
             status: 0,
             error: None,
@@ -195,6 +198,7 @@ impl Line<'_> {
         f("access_key_id", opt(e.access_key_id.as_deref()));
         f("auth_type", opt(e.auth_type));
         f("signature_age_ms", e.signature_age_ms().map_or(Absent, Num));
+        f("signature_version", opt(e.signature_version));
         f("method", Str(e.method.as_str()));
         f("action", opt(e.action));
         f("resource", opt(e.resource.as_deref()));

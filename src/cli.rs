@@ -105,6 +105,13 @@ struct PresignArgs {
     scheme: Option<Scheme>,
     #[arg(long)]
     session_token: Option<String>,
+    /// Sign with SigV4a (`AWS4-ECDSA-P256-SHA256`), as the AWS CLI v2 and the SDKs do for
+    /// Outposts access points.
+    #[arg(long)]
+    sigv4a: bool,
+    /// The SigV4a region set (`*`, or a comma-separated list; entries may end in `*`).
+    #[arg(long, requires = "sigv4a", default_value = "*")]
+    region_set: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -220,16 +227,26 @@ fn presign(args: &PresignArgs) -> ExitCode {
     };
     let signer =
         Signer { access_key_id: &args.access_key_id, secret, region: &config.outpost.region, service: "s3-outposts" };
-    let url = signer.presign_url(
-        method,
-        scheme,
-        &host,
-        &path,
-        &[],
-        args.expires,
-        args.session_token.as_deref(),
-        UnixTime::now(),
-    );
+    let token = args.session_token.as_deref();
+    let url = if args.sigv4a {
+        if crate::sigv4::v4a::region_set_covers(&args.region_set, "x").is_none() {
+            eprintln!("--region-set: \"{}\" is not a comma-separated list of regions", args.region_set);
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        signer.presign_url_v4a(
+            method,
+            scheme,
+            &host,
+            &path,
+            &[],
+            &args.region_set,
+            args.expires,
+            token,
+            UnixTime::now(),
+        )
+    } else {
+        signer.presign_url(method, scheme, &host, &path, &[], args.expires, token, UnixTime::now())
+    };
     println!("{url}");
     ExitCode::SUCCESS
 }

@@ -14,7 +14,7 @@ use crate::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
 use crate::policy::{AccessPointFacts, AuthFacts, Facts};
 use crate::s3err::S3Error;
-use crate::sigv4::presigned::is_presigned;
+use crate::sigv4::presigned::{Algorithm, is_presigned};
 use crate::sigv4::{PresignedAuth, Query, SignedRequest, verify};
 use crate::sts::token::SessionKind;
 use crate::time::UnixTime;
@@ -23,6 +23,8 @@ use crate::time::UnixTime;
 pub struct Authenticated {
     pub caller: Caller,
     pub access_key_id: String,
+    /// SigV4 or SigV4a (`s3-outposts:signatureversion`).
+    pub algorithm: Algorithm,
     pub signed_at: UnixTime,
     /// The earlier of the URL's expiry and its session token's.
     pub expires_at: UnixTime,
@@ -209,6 +211,7 @@ impl Decider {
             caller,
             expires_at: token_expires.map_or(url_expires, |t| t.min(url_expires)),
             signed_at: auth.signed_at,
+            algorithm: auth.algorithm,
             access_key_id: auth.access_key_id,
         })
     }
@@ -322,7 +325,7 @@ impl Decider {
             secure_transport: arrival.secure,
             auth: Some(AuthFacts {
                 auth_type: "REST-QUERY-STRING",
-                signature_version: "AWS4-HMAC-SHA256",
+                signature_version: caller.algorithm.name(),
                 // A date within the allowed skew in the future is not a negative age.
                 signature_age_ms: Some(arrival.now_ms.saturating_sub(signed_ms).max(0)),
                 content_sha256: header("x-amz-content-sha256").unwrap_or(crate::sigv4::canonical::UNSIGNED_PAYLOAD),
@@ -353,6 +356,12 @@ pub fn claimed_access_key(query: &Query<'_>) -> Option<String> {
     let id = credential.split(|&b| b == b'/').next()?;
     (!id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_alphanumeric))
         .then(|| String::from_utf8_lossy(id).into_owned())
+}
+
+/// The signature version a presigned request claims (for the log line), if it is one the
+/// gate knows.
+pub fn claimed_algorithm(query: &Query<'_>) -> Option<Algorithm> {
+    Algorithm::from_name(query.get(crate::sigv4::presigned::X_AMZ_ALGORITHM)?)
 }
 
 /// The Host header, or HTTP/2's `:authority`.

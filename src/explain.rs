@@ -167,9 +167,10 @@ pub fn explain_url(
     let facts = decider.facts(arrival, &caller, &asked, &query, &parts.headers, tags.as_deref());
     let _ = writeln!(
         text,
-        "caller: {} (access key {}), presigned, signature age {} ms, from {}{}",
+        "caller: {} (access key {}), presigned ({}), signature age {} ms, from {}{}",
         caller.caller.acting_arn(),
         caller.access_key_id,
+        caller.algorithm.name(),
         arrival.now_ms.saturating_sub(caller.signed_at.0.saturating_mul(1000)).max(0),
         arrival.origin.client,
         match (arrival.origin.vpc, arrival.origin.vpce) {

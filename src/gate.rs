@@ -16,13 +16,14 @@ use crate::access::Entry;
 use crate::body::{GateBody, Inbound, Inflow, Logged};
 use crate::classify::Asked;
 use crate::config::Config;
-use crate::decide::{Arrival, Decider, claimed_access_key, host_of};
+use crate::decide::{Arrival, Decider, claimed_access_key, claimed_algorithm, host_of};
 use crate::explain::{Recorder, render};
 use crate::guard::{check_headers, request_tags};
 use crate::network::VpceId;
 use crate::s3err::S3Error;
 use crate::server::Busy;
 use crate::sigv4::Query;
+use crate::sigv4::presigned::Algorithm;
 use crate::time::now_ms;
 use crate::upstream::{StoreError, StoreTarget, Upstream};
 
@@ -257,6 +258,7 @@ fn admit(
     if entry.access_key_id.is_some() {
         entry.auth_type = Some(REST_QUERY_STRING);
     }
+    entry.signature_version = claimed_algorithm(query).map(Algorithm::name);
     // Kept in the entry for the line; borrowed from there for the rest of the road.
     let caller = &*entry.caller.insert(decider.authenticate(parts, host, query, arrival.now())?);
 

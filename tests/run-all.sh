@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! .venv/bin/python -c 'import boto3' 2>/dev/null || [ ! -x .venv/bin/aws ]; then
-  echo "setting up .venv with boto3 and the AWS CLI (tests/clients/requirements.txt)..." >&2
+if ! .venv/bin/python -c 'import boto3, awscrt' 2>/dev/null || [ ! -x .venv/bin/aws ]; then
+  echo "setting up .venv with boto3, awscrt and the AWS CLI (tests/clients/requirements.txt)..." >&2
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 fi

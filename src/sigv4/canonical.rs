@@ -67,9 +67,14 @@ impl CanonicalRequest {
 
 /// `AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hex(sha256(canonical))}`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &[u8]) -> String {
+    string_to_sign_with(ALGORITHM, amz_date, scope, canonical_request)
+}
+
+/// The string to sign for `algorithm` (SigV4 and SigV4a differ only in it and the scope).
+pub fn string_to_sign_with(algorithm: &str, amz_date: &str, scope: &str, canonical_request: &[u8]) -> String {
     let hash = Sha256::digest(canonical_request);
-    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
-    out.push_str(ALGORITHM);
+    let mut out = String::with_capacity(algorithm.len() + amz_date.len() + scope.len() + 67);
+    out.push_str(algorithm);
     out.push('\n');
     out.push_str(amz_date);
     out.push('\n');

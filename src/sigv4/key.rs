@@ -61,16 +61,44 @@ pub fn signature_hex(key: &SigningKey, string_to_sign: &str) -> String {
     String::from_utf8_lossy(&signature_hex_bytes(key, string_to_sign)).into_owned()
 }
 
+/// Derived keys of one credential set: SigV4 signing keys per scope, and SigV4a public
+/// keys per access key with the signatures already verified (`v4a::V4aCache`).
 #[derive(Default)]
 pub struct SigningKeyCache {
     map: RwLock<HashMap<String, KeyedMac>>,
     disabled: bool,
+    pub v4a: super::v4a::V4aCache,
+    /// Whether SigV4a signatures are remembered once verified (off to measure the ECDSA
+    /// step every time).
+    forget_signatures: bool,
 }
 
 impl SigningKeyCache {
     /// A cache that never keeps anything: for benchmarks that measure derivation.
     pub fn disabled() -> Self {
-        Self { map: RwLock::default(), disabled: true }
+        Self { disabled: true, forget_signatures: true, ..Self::default() }
+    }
+
+    /// Keeps derived keys but verifies every SigV4a signature afresh: for benchmarks.
+    pub fn without_signature_memory() -> Self {
+        Self { forget_signatures: true, ..Self::default() }
+    }
+
+    pub fn remembers_signatures(&self) -> bool {
+        !self.forget_signatures
+    }
+
+    /// The SigV4a public key of `access_key_id`, derived on first use (or every time when
+    /// the cache is disabled).
+    pub fn v4a_key(
+        &self,
+        access_key_id: &str,
+        derive: impl FnOnce() -> Option<super::v4a::PublicKey>,
+    ) -> Option<std::sync::Arc<super::v4a::PublicKey>> {
+        if self.disabled {
+            return derive().map(std::sync::Arc::new);
+        }
+        self.v4a.public_key(access_key_id, derive)
     }
 
     /// `id` is `ACCESS_KEY/date/region/service`, which names the key uniquely within one

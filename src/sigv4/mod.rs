@@ -6,10 +6,12 @@
 //! - `key`: signing-key derivation and its per-scope cache.
 //! - `verify`: the pure verification core (no I/O, no clock).
 //! - `header`: the same for `Authorization`-header requests (the STS endpoint).
+//! - `v4a`: SigV4a (`AWS4-ECDSA-P256-SHA256`): key derivation, ECDSA verification, the
+//!   cache of derived public keys and verified signatures.
 //! - `sign`: presigned URLs and header signing toward the store.
 //!
-//! Not here: SigV4a (ECDSA), chunked `STREAMING-*` payload signatures, SigV2; header auth
-//! for S3 requests themselves (`REST-HEADER`).
+//! Not here: chunked `STREAMING-*` payload signatures, SigV2; header auth for S3 requests
+//! themselves (`REST-HEADER`).
 
 pub mod canonical;
 pub mod encode;
@@ -18,6 +20,7 @@ pub mod key;
 pub mod presigned;
 pub mod query;
 pub mod sign;
+pub mod v4a;
 pub mod verify;
 
 pub use key::SigningKeyCache;

@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::canonical::ALGORITHM;
 use super::query::Query;
+use super::v4a::{ALGORITHM_V4A, region_set_covers};
 use crate::s3err::S3Error;
 use crate::time::UnixTime;
 
@@ -20,9 +21,10 @@ pub const X_AMZ_EXPIRES: &str = "X-Amz-Expires";
 pub const X_AMZ_SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
 pub const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
 pub const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+pub const X_AMZ_REGION_SET: &str = "X-Amz-Region-Set";
 
 /// The parameters that carry authentication; none of them is forwarded to the store.
-pub const AUTH_PARAMS: [&str; 7] = [
+pub const AUTH_PARAMS: [&str; 8] = [
     X_AMZ_ALGORITHM,
     X_AMZ_CREDENTIAL,
     X_AMZ_DATE,
@@ -30,7 +32,35 @@ pub const AUTH_PARAMS: [&str; 7] = [
     X_AMZ_SIGNED_HEADERS,
     X_AMZ_SIGNATURE,
     X_AMZ_SECURITY_TOKEN,
+    X_AMZ_REGION_SET,
 ];
+
+/// The two signature algorithms of presigned URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// SigV4, `AWS4-HMAC-SHA256`.
+    HmacSha256,
+    /// SigV4a, `AWS4-ECDSA-P256-SHA256` (see `v4a`).
+    EcdsaP256,
+}
+
+impl Algorithm {
+    /// As `X-Amz-Algorithm` and `s3-outposts:signatureversion` name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => ALGORITHM,
+            Self::EcdsaP256 => ALGORITHM_V4A,
+        }
+    }
+
+    pub fn from_name(name: &[u8]) -> Option<Self> {
+        match name {
+            b"AWS4-HMAC-SHA256" => Some(Self::HmacSha256),
+            b"AWS4-ECDSA-P256-SHA256" => Some(Self::EcdsaP256),
+            _ => None,
+        }
+    }
+}
 
 /// S3 accepts presigned URLs for at most a week.
 pub const MAX_EXPIRES_SECS: u32 = 604_800;
@@ -50,10 +80,13 @@ pub fn is_presigned(query: &Query<'_>) -> bool {
 /// The authentication parameters of one presigned request, checked for form.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PresignedAuth {
+    pub algorithm: Algorithm,
     pub access_key_id: String,
-    /// `AKID/date/region/service/aws4_request`, decoded and checked; the accessors below
-    /// slice it, so parsing allocates it once.
+    /// `AKID/date/region/service/aws4_request` (SigV4a: `AKID/date/service/aws4_request`),
+    /// decoded and checked; the accessors below slice it, so parsing allocates it once.
     credential: String,
+    /// `X-Amz-Region-Set` of a SigV4a URL, checked to cover the configured region.
+    pub region_set: Option<String>,
     /// `X-Amz-Date` as sent, for the string to sign.
     pub amz_date: String,
     pub signed_at: UnixTime,
@@ -67,6 +100,7 @@ impl fmt::Debug for PresignedAuth {
     // The signature and the session token are bearer material: never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PresignedAuth")
+            .field("algorithm", &self.algorithm)
             .field("access_key_id", &self.access_key_id)
             .field("scope", &self.scope())
             .field("amz_date", &self.amz_date)
@@ -79,12 +113,13 @@ impl fmt::Debug for PresignedAuth {
 }
 
 impl PresignedAuth {
-    /// The signing-key cache id: `ACCESS_KEY/date/region/service`.
+    /// The signing-key cache id: `ACCESS_KEY/date/region/service` (SigV4a keys do not
+    /// depend on the date or region: `ACCESS_KEY/date/service`, unused).
     pub fn key_id(&self) -> &str {
         self.credential.strip_suffix("/aws4_request").unwrap_or(&self.credential)
     }
 
-    /// `date/region/service/aws4_request`.
+    /// `date/region/service/aws4_request` (SigV4a: `date/service/aws4_request`).
     pub fn scope(&self) -> &str {
         self.credential.get(self.access_key_id.len() + 1..).unwrap_or_default()
     }
@@ -97,12 +132,19 @@ impl PresignedAuth {
         self.scope_part(0)
     }
 
+    /// The scope's region; SigV4a scopes have none (see `region_set`).
     pub fn region(&self) -> &str {
-        self.scope_part(1)
+        match self.algorithm {
+            Algorithm::HmacSha256 => self.scope_part(1),
+            Algorithm::EcdsaP256 => "",
+        }
     }
 
     pub fn service(&self) -> &str {
-        self.scope_part(2)
+        match self.algorithm {
+            Algorithm::HmacSha256 => self.scope_part(2),
+            Algorithm::EcdsaP256 => self.scope_part(1),
+        }
     }
 
     pub fn expires_at(&self) -> UnixTime {
@@ -132,15 +174,19 @@ impl PresignedAuth {
             String::from_utf8(raw.to_vec()).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
         };
 
-        if query.get(X_AMZ_ALGORITHM) != Some(ALGORITHM.as_bytes()) {
-            return Err(S3Error::auth_query("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""));
-        }
+        let algorithm = Algorithm::from_name(query.get(X_AMZ_ALGORITHM).unwrap_or_default()).ok_or_else(|| {
+            S3Error::auth_query("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\" and \"AWS4-ECDSA-P256-SHA256\"")
+        })?;
+        let v4a = algorithm == Algorithm::EcdsaP256;
 
         let credential = text(X_AMZ_CREDENTIAL)?;
         let mut split = credential.split('/');
-        let parts: [&str; 5] = std::array::from_fn(|_| split.next().unwrap_or_default());
-        if split.next().is_some() || parts.iter().any(|p| p.is_empty()) {
-            return Err(malformed_credential());
+        let parts: [&str; 5] = std::array::from_fn(|i| {
+            // A SigV4a scope has no region: read it as empty and check the region set instead.
+            if v4a && i == 2 { "" } else { split.next().unwrap_or_default() }
+        });
+        if split.next().is_some() || parts.iter().enumerate().any(|(i, p)| p.is_empty() && !(v4a && i == 2)) {
+            return Err(malformed_credential(algorithm));
         }
         let [access_key_id, date, cred_region, service, terminal] = parts;
         if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
@@ -160,7 +206,8 @@ impl PresignedAuth {
                 amz_date.get(..8).unwrap_or_default()
             )));
         }
-        if cred_region != region {
+        let region_set = if v4a { Some(check_region_set(query, region)?) } else { None };
+        if !v4a && cred_region != region {
             return Err(S3Error::auth_query(format!(
                 "Error parsing the X-Amz-Credential parameter; the region '{cred_region}' is wrong; expecting '{region}'"
             ))
@@ -184,14 +231,19 @@ impl PresignedAuth {
         let expires_secs = parse_expires(expires)?;
         let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
         let signature = text(X_AMZ_SIGNATURE)?;
+        if v4a && !hex::decode(&signature).is_ok_and(|der| super::v4a::is_well_formed_der(&der)) {
+            return Err(S3Error::auth_query("X-Amz-Signature must be a hex-encoded DER ECDSA P-256 signature"));
+        }
         let security_token = match query.get(X_AMZ_SECURITY_TOKEN) {
             Some(_) => Some(text(X_AMZ_SECURITY_TOKEN)?),
             None => None,
         };
 
         Ok(Self {
+            algorithm,
             access_key_id,
             credential,
+            region_set,
             amz_date,
             signed_at,
             expires_secs,
@@ -202,11 +254,44 @@ impl PresignedAuth {
     }
 }
 
-fn malformed_credential() -> S3Error {
-    S3Error::auth_query(
-        "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
-         expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-    )
+fn malformed_credential(algorithm: Algorithm) -> S3Error {
+    S3Error::auth_query(match algorithm {
+        Algorithm::HmacSha256 => {
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
+             expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\"."
+        }
+        Algorithm::EcdsaP256 => {
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
+             expecting \"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request\"."
+        }
+    })
+}
+
+/// `X-Amz-Region-Set`: present once, well formed, and covering this endpoint's region.
+fn check_region_set(query: &Query<'_>, region: &str) -> Result<String, S3Error> {
+    let set = match query.lookup(X_AMZ_REGION_SET) {
+        (0, _) => {
+            return Err(S3Error::auth_query(
+                "Query-string authentication with AWS4-ECDSA-P256-SHA256 requires the X-Amz-Region-Set parameter.",
+            ));
+        }
+        (1, Some(v)) => {
+            std::str::from_utf8(v).map_err(|_| S3Error::auth_query("X-Amz-Region-Set is not valid UTF-8."))?.to_owned()
+        }
+        _ => return Err(S3Error::auth_query("X-Amz-Region-Set must appear only once in the query string.")),
+    };
+    match region_set_covers(&set, region) {
+        Some(true) => Ok(set),
+        Some(false) => Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Region-Set parameter; the region set '{set}' does not include the region \
+             '{region}' of this endpoint"
+        ))
+        .with("Region", region)),
+        None => Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Region-Set parameter; '{set}' is not a comma-separated list of regions \
+             (each may end in '*')"
+        ))),
+    }
 }
 
 /// 1..=604800. Digits of any length are a number (a huge one is "more than a week", never

@@ -9,11 +9,31 @@ use http::{HeaderMap, HeaderValue};
 use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
 use super::key::{KeyedMac, SigningKeyCache, derive_signing_key, sign_hex};
 use super::presigned::{
-    X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNED_HEADERS,
+    X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
+    X_AMZ_SIGNED_HEADERS,
 };
 use super::query::{Query, QueryPair};
+use super::v4a::{ALGORITHM_V4A, derive_private_key, string_to_sign_v4a};
 use crate::secret::SecretKey;
 use crate::time::UnixTime;
+
+/// What a presigned URL is for.
+struct Target<'a> {
+    method: &'a str,
+    scheme: &'a str,
+    host: &'a str,
+    path: &'a str,
+    params: &'a [(&'a str, &'a str)],
+}
+
+/// The hex DER ECDSA signature of a SigV4a string to sign (RFC 6979 nonces, from `p256`).
+fn sign_v4a(secret: &SecretKey, access_key_id: &str, string_to_sign: &str) -> String {
+    use p256::ecdsa::signature::Signer as _;
+    let Some(d) = derive_private_key(secret.expose(), access_key_id) else { return String::new() };
+    let key = p256::ecdsa::SigningKey::from(d);
+    let signature: p256::ecdsa::Signature = key.sign(string_to_sign.as_bytes());
+    hex::encode(signature.to_der().as_bytes())
+}
 
 /// Who signs, and for which scope.
 pub struct Signer<'a> {
@@ -59,17 +79,57 @@ impl Signer<'_> {
         session_token: Option<&str>,
         now: UnixTime,
     ) -> String {
+        let target = Target { method, scheme, host, path, params };
+        self.presign(&target, None, expires_secs, session_token, now)
+    }
+
+    /// A SigV4a presigned URL (`AWS4-ECDSA-P256-SHA256`) valid in the regions of
+    /// `region_set` (`*`, a list, entries ending in `*`); the scope has no region.
+    #[allow(clippy::too_many_arguments)]
+    pub fn presign_url_v4a(
+        &self,
+        method: &str,
+        scheme: &str,
+        host: &str,
+        path: &str,
+        params: &[(&str, &str)],
+        region_set: &str,
+        expires_secs: u32,
+        session_token: Option<&str>,
+        now: UnixTime,
+    ) -> String {
+        let target = Target { method, scheme, host, path, params };
+        self.presign(&target, Some(region_set), expires_secs, session_token, now)
+    }
+
+    /// SigV4 when `region_set` is `None`, SigV4a otherwise.
+    fn presign(
+        &self,
+        t: &Target<'_>,
+        region_set: Option<&str>,
+        expires_secs: u32,
+        session_token: Option<&str>,
+        now: UnixTime,
+    ) -> String {
         let (amz_date, scope) = self.scope(now);
+        let date = amz_date.get(..8).unwrap_or_default();
+        let scope = match region_set {
+            None => scope,
+            Some(_) => format!("{date}/{}/aws4_request", self.service),
+        };
         let credential = format!("{}/{scope}", self.access_key_id);
         let expires = expires_secs.to_string();
-        let mut pairs: Vec<(&str, &str)> = params.to_vec();
+        let mut pairs: Vec<(&str, &str)> = t.params.to_vec();
         pairs.extend([
-            (X_AMZ_ALGORITHM, ALGORITHM),
+            (X_AMZ_ALGORITHM, if region_set.is_some() { ALGORITHM_V4A } else { ALGORITHM }),
             (X_AMZ_CREDENTIAL, credential.as_str()),
             (X_AMZ_DATE, amz_date.as_str()),
             (X_AMZ_EXPIRES, expires.as_str()),
             (X_AMZ_SIGNED_HEADERS, "host"),
         ]);
+        if let Some(set) = region_set {
+            pairs.push((X_AMZ_REGION_SET, set));
+        }
         if let Some(token) = session_token {
             pairs.push((X_AMZ_SECURITY_TOKEN, token));
         }
@@ -79,13 +139,18 @@ impl Signer<'_> {
                 .map(|(k, v)| QueryPair { key: Cow::Borrowed(k.as_bytes()), value: Cow::Borrowed(v.as_bytes()) }),
         );
         let canonical_query = query.canonical(|_| true);
-        let mut c = CanonicalRequest::new(method, path, &canonical_query);
-        c.header("host", [host.as_bytes()]);
+        let mut c = CanonicalRequest::new(t.method, t.path, &canonical_query);
+        c.header("host", [t.host.as_bytes()]);
         let canonical = c.finish("host", UNSIGNED_PAYLOAD);
-        let sts = string_to_sign(&amz_date, &scope, &canonical);
-        let signature = sign_hex(self.key(amz_date.get(..8).unwrap_or_default(), &SigningKeyCache::disabled()), &sts);
-        let signature = std::str::from_utf8(&signature).unwrap_or_default();
-        format!("{scheme}://{host}{path}?{canonical_query}&X-Amz-Signature={signature}")
+        let signature = if region_set.is_some() {
+            let sts = string_to_sign_v4a(&amz_date, &scope, &canonical);
+            sign_v4a(self.secret, self.access_key_id, &sts)
+        } else {
+            let sts = string_to_sign(&amz_date, &scope, &canonical);
+            let signature = sign_hex(self.key(date, &SigningKeyCache::disabled()), &sts);
+            String::from_utf8_lossy(&signature).into_owned()
+        };
+        format!("{}://{}{}?{canonical_query}&X-Amz-Signature={signature}", t.scheme, t.host, t.path)
     }
 
     // The SigV4 inputs, one argument each; a struct would only rename them.
@@ -180,5 +245,20 @@ mod tests {
         let req = SignedRequest { method: "PUT", raw_path: path, query: &q, headers: &h, host: "h:8080" };
         verify(&req, &auth, &secret, now, 0, &SigningKeyCache::default()).unwrap();
         assert_eq!(auth.security_token.as_deref(), Some("tok/+="));
+
+        let url = signer.presign_url_v4a("GET", "http", "h:8080", path, &[], "us-*", 60, None, now);
+        let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
+        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        assert_eq!(
+            (auth.algorithm.name(), auth.scope()),
+            ("AWS4-ECDSA-P256-SHA256", "20231114/s3-outposts/aws4_request")
+        );
+        let req = SignedRequest { method: "GET", raw_path: path, query: &q, headers: &h, host: "h:8080" };
+        verify(&req, &auth, &secret, now, 0, &SigningKeyCache::default()).unwrap();
+        let other = SignedRequest { method: "GET", raw_path: "/b/other", query: &q, headers: &h, host: "h:8080" };
+        assert_eq!(
+            verify(&other, &auth, &secret, now, 0, &SigningKeyCache::default()).unwrap_err().code,
+            "SignatureDoesNotMatch"
+        );
     }
 }

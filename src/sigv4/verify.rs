@@ -11,8 +11,9 @@ use http::HeaderMap;
 
 use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
 use super::key::{SigningKeyCache, derive_signing_key, sign_hex};
-use super::presigned::{PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
+use super::presigned::{Algorithm, PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
+use super::v4a::{V4aCache, derive_public_key, string_to_sign_v4a, verify_der};
 use crate::s3err::S3Error;
 use crate::secret::{SecretKey, ct_eq};
 use crate::time::UnixTime;
@@ -50,12 +51,47 @@ pub fn verify(
     check_signed_headers(req, &auth.signed_headers)?;
 
     let canonical = canonical_request(req, auth, false);
+    if auth.algorithm == Algorithm::EcdsaP256 {
+        return verify_v4a(req, auth, secret, now, keys, &canonical);
+    }
     let sts = string_to_sign(&auth.amz_date, auth.scope(), &canonical);
     let key = keys.get_or_derive(auth.key_id(), || {
         derive_signing_key(secret.expose(), auth.date(), auth.region(), auth.service())
     });
     let expected = sign_hex(key, &sts);
     if ct_eq(&expected, auth.signature.as_bytes()) { Ok(()) } else { Err(mismatch(req, auth, &sts)) }
+}
+
+/// SigV4a: ECDSA over the same canonical request, with the key derived from the secret and
+/// the access key id. A signature verified before for the same string to sign is not
+/// verified again until its URL expires; everything before this step (expiry, headers,
+/// the canonical request) was checked afresh.
+fn verify_v4a(
+    req: &SignedRequest<'_>,
+    auth: &PresignedAuth,
+    secret: &SecretKey,
+    now: UnixTime,
+    keys: &SigningKeyCache,
+    canonical: &[u8],
+) -> Result<(), S3Error> {
+    let sts = string_to_sign_v4a(&auth.amz_date, auth.scope(), canonical);
+    let (Ok(der), Some(key)) = (
+        hex::decode(&auth.signature),
+        keys.v4a_key(&auth.access_key_id, || derive_public_key(secret.expose(), &auth.access_key_id)),
+    ) else {
+        return Err(mismatch(req, auth, &sts));
+    };
+    let id = V4aCache::entry_id(&auth.access_key_id, &key, &sts, &der);
+    if keys.remembers_signatures() && keys.v4a.was_verified(&id, now) {
+        return Ok(());
+    }
+    if !verify_der(&key, sts.as_bytes(), &der) {
+        return Err(mismatch(req, auth, &sts));
+    }
+    if keys.remembers_signatures() {
+        keys.v4a.remember(id, auth.expires_at(), now);
+    }
+    Ok(())
 }
 
 /// `host` must be signed; every signed header must be there; no `x-amz-*` header may ride

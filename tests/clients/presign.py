@@ -1,5 +1,9 @@
 """Presign one S3 request with boto3, as a client of the gate would.
 
+With awscrt installed, "signing": "default" leaves the signature to botocore's endpoint
+rules (SigV4a for S3 on Outposts access-point ARNs, as the AWS CLI v2 signs); otherwise
+the URL is SigV4 ("s3v4"), said explicitly in the client's config.
+
 Usage: presign.py '{"endpoint": "http://127.0.0.1:8080", "method": "get_object",
                     "bucket": "b", "key": "k", "expires": 60, ...}'
 Prints the URL; given a JSON list of such objects, prints one URL a line, in order. Optional keys: "addressing" ("path" | "virtual"), "signature_version"
@@ -36,10 +40,11 @@ def main() -> None:
 def presign(args: dict) -> str:
     if "signed_at" in args:
         sign_at(int(args["signed_at"]))
-    config = Config(
-        signature_version="s3v4",
-        s3={"addressing_style": args.get("addressing", "path")},
-    )
+    s3 = {"addressing_style": args.get("addressing", "path")}
+    if args.get("signing") == "default":
+        config = Config(s3=s3)
+    else:
+        config = Config(signature_version="s3v4", s3=s3)
     client = boto3.client(
         "s3",
         endpoint_url=args.get("endpoint"),
