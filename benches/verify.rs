@@ -2,14 +2,22 @@
 //! parse the parameters, build the canonical request, derive or look up the signing key,
 //! compare. `cached_key` is the steady state (one derivation per key and day);
 //! `derived_key` pays the four key-derivation HMACs every time.
+//!
+//! `verify_sigv4a` is the same GET signed with SigV4a: `cold` verifies the ECDSA
+//! signature every time (the public key derived once, as at load), `cached` finds the
+//! signature in the verified-signature cache (a URL fetched again). Beside them, the bare
+//! ECDSA P-256 verification of one string to sign, by ring (the one the gate uses) and by
+//! the p256 crate, are the floor and the comparison that chose ring.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::HeaderMap;
 use outpost_gate::secret::SecretKey;
+use outpost_gate::sigv4::v4a::{derive_private_key, derive_public_key, verify_der};
 use outpost_gate::sigv4::{PresignedAuth, Query, SignedRequest, Signer, SigningKeyCache, verify};
 use outpost_gate::time::UnixTime;
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
 
 const HOST: &str = "gate.example.internal:8443";
 const PATH: &str = "/example-outpost-bucket/reports/2026/11/summary%20final.pdf";
@@ -38,6 +46,41 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cached_key", |b| b.iter(|| run(&cache)));
     let none = SigningKeyCache::disabled();
     g.bench_function("derived_key", |b| b.iter(|| run(&none)));
+    g.finish();
+
+    let url_v4a = signer.presign_url_v4a("GET", "https", HOST, PATH, &[("x-id", "GetObject")], "*", 3600, None, now);
+    let raw_v4a = url_v4a.split_once('?').unwrap().1.to_owned();
+    let run_v4a = |keys: &SigningKeyCache| {
+        let q = Query::parse(black_box(&raw_v4a)).unwrap();
+        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let req = SignedRequest { method: "GET", raw_path: black_box(PATH), query: &q, headers: &headers, host: HOST };
+        verify(&req, &auth, &secret, now, 900, keys).unwrap();
+    };
+    let mut g = c.benchmark_group("verify_sigv4a");
+    let cold = SigningKeyCache::without_signature_memory();
+    run_v4a(&cold);
+    g.bench_function("cold", |b| b.iter(|| run_v4a(&cold)));
+    let cached = SigningKeyCache::default();
+    run_v4a(&cached);
+    g.bench_function("cached", |b| b.iter(|| run_v4a(&cached)));
+
+    // The bare ECDSA step over one string to sign, by each crate.
+    let key = derive_public_key(secret.expose(), "AKIAIOSFODNN7EXAMPLE").unwrap();
+    let d = derive_private_key(secret.expose(), "AKIAIOSFODNN7EXAMPLE").unwrap();
+    let sts = "AWS4-ECDSA-P256-SHA256\n20261115T000000Z\n20261115/s3/aws4_request\n\
+               0c9a1f6e5e2f4b0d8d4ad1d8a1f9e67b5c2c3d1b0a9e8f7d6c5b4a3928170615";
+    let signature: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(d).sign(sts.as_bytes());
+    let der = signature.to_der();
+    g.bench_function("bare_ecdsa_ring", |b| {
+        b.iter(|| assert!(verify_der(&key, black_box(sts.as_bytes()), der.as_bytes())));
+    });
+    let p256_key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.0).unwrap();
+    g.bench_function("bare_ecdsa_p256", |b| {
+        b.iter(|| {
+            let sig = p256::ecdsa::Signature::from_der(black_box(der.as_bytes())).unwrap();
+            p256_key.verify(black_box(sts.as_bytes()), &sig).unwrap();
+        });
+    });
     g.finish();
 }
 
