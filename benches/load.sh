@@ -110,17 +110,36 @@ presign() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id 
 declare -A SMALL=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin"
                    [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin"
                    [gate]="$(presign 1k.bin)" )
+# SigV4a: one URL fetched again and again (the verified-signature cache answers), and
+# distinct URLs, each verified with ECDSA (wrk cycles through them with a Lua script).
+presign_v4a() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
+  --method GET --bucket bench-bucket --key "$1" --expires 3600 --host "$GATE_ADDR" --sigv4a; }
+SMALL[gate_v4a]="$(presign_v4a 1k.bin)"
+SMALL[gate_v4a_distinct]="http://$GATE_ADDR/"
+for _ in $(seq "${V4A_URLS:-500}"); do presign_v4a 1k.bin | sed 's|^http://[^/]*||'; done > "$WORK/v4a-urls.txt"
+cat > "$WORK/v4a.lua" <<LUA
+local paths = {}
+for line in io.lines("$WORK/v4a-urls.txt") do paths[#paths + 1] = line end
+local i = 0
+request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
+LUA
+declare -A WRK_ARGS=( [gate_v4a_distinct]="-s $WORK/v4a.lua" )
 declare -A BIG=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/big.bin"
                  [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/big.bin"
                  [gate]="$(presign big.bin)" )
 
 # Every URL must answer 200 with the right bytes before anything is timed.
-for k in store proxy gate; do
+for k in store proxy gate gate_v4a; do
   code=$(curl -s -o "$WORK/check.bin" -w '%{http_code}' "${SMALL[$k]}")
   [ "$code" = 200 ] && cmp -s "$WORK/check.bin" "$WORK/store/bench-bucket/1k.bin" || { echo "$k: 1 KiB GET failed ($code)" >&2; exit 1; }
 done
 
-declare -A SERVER_PIDS=( [store]="$(cat "$WORK/nginx/store.pid")" [proxy]="$(cat "$WORK/nginx/proxy.pid")" [gate]="$GATE_PID" )
+code=$(curl -s -o "$WORK/check.bin" -w '%{http_code}' "http://$GATE_ADDR$(head -1 "$WORK/v4a-urls.txt")")
+[ "$code" = 200 ] || { echo "gate_v4a_distinct: 1 KiB GET failed ($code)" >&2; exit 1; }
+TARGETS=(store proxy gate gate_v4a gate_v4a_distinct)
+
+declare -A SERVER_PIDS=( [store]="$(cat "$WORK/nginx/store.pid")" [proxy]="$(cat "$WORK/nginx/proxy.pid")" [gate]="$GATE_PID"
+                         [gate_v4a]="$GATE_PID" [gate_v4a_distinct]="$GATE_PID" )
 # User and kernel clock ticks of a process and its children (nginx's workers).
 ticks() {
   local u=0 s=0 p f
@@ -135,7 +154,8 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 rps() {
   local u0 s0 u1 s1 r
   read -r u0 s0 < <(ticks "${SERVER_PIDS[$1]}")
-  r=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "${SMALL[$1]}" | awk '/^Requests\/sec/ {print $2}')
+  # shellcheck disable=SC2086 # WRK_ARGS holds separate words
+  r=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${WRK_ARGS[$1]:-} "${SMALL[$1]}" | awk '/^Requests\/sec/ {print $2}')
   read -r u1 s1 < <(ticks "${SERVER_PIDS[$1]}")
   awk -v r="$r" -v u=$(((u1 - u0) * TICK_US)) -v s=$(((s1 - s0) * TICK_US)) -v d="$DURATION" \
     'BEGIN { printf "%s %.1f %.1f\n", r, u / (r * d), s / (r * d) }'
@@ -153,24 +173,28 @@ fi
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A RUNS USR SYS M
-for k in store proxy gate; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; USR[$k]=""; SYS[$k]=""; done
+for k in "${TARGETS[@]}"; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; USR[$k]=""; SYS[$k]=""; done
 for round in $(seq "$ROUNDS"); do
-  for k in store proxy gate; do
+  for k in "${TARGETS[@]}"; do
     read -r r u s < <(rps "$k")
     RUNS[$k]="${RUNS[$k]} $r"; USR[$k]="${USR[$k]} $u"; SYS[$k]="${SYS[$k]} $s"
     echo "round $round $k: $r req/s, CPU per request: user $u us + kernel $s us" >&2
   done
 done
 declare -A R U S
-for k in store proxy gate; do
+for k in "${TARGETS[@]}"; do
   R[$k]=$(echo "${RUNS[$k]}" | tr ' ' '\n' | grep . | median)
   U[$k]=$(echo "${USR[$k]}" | tr ' ' '\n' | grep . | median)
   S[$k]=$(echo "${SYS[$k]}" | tr ' ' '\n' | grep . | median)
-  M[$k]=$(mibs "${BIG[$k]}")
+  M[$k]=$([ -n "${BIG[$k]:-}" ] && mibs "${BIG[$k]}" || echo -)
 done
 
-printf '\n%-8s %14s %16s %12s\n' target "1KiB req/s" "CPU us/req u+k" "512MiB MiB/s"
-for k in store proxy gate; do printf '%-8s %14s %16s %12s\n' "$k" "${R[$k]}" "${U[$k]}+${S[$k]}" "${M[$k]}"; done
+printf '\n%-18s %14s %16s %12s\n' target "1KiB req/s" "CPU us/req u+k" "512MiB MiB/s"
+for k in "${TARGETS[@]}"; do printf '%-18s %14s %16s %12s\n' "$k" "${R[$k]}" "${U[$k]}+${S[$k]}" "${M[$k]}"; done
+for k in gate_v4a gate_v4a_distinct; do
+  awk -v k="$k" -v r="${R[$k]}" -v g="${R[gate]}" -v u="${U[$k]}" -v s="${S[$k]}" -v ug="${U[gate]}" -v sg="${S[gate]}" \
+    'BEGIN { printf "%s / gate (SigV4): req/s %.2f, CPU per request %.2f\n", k, r / g, (u + s) / (ug + sg) }'
+done
 awk -v g="${R[gate]}" -v p="${R[proxy]}" -v gm="${M[gate]}" -v sm="${M[store]}" 'BEGIN {
   printf "\ngate/proxy req/s: %.2f (target >= 0.90)\ngate/store MiB/s: %.2f (target >= 0.50)\n", g / p, gm / sm }'
 echo "(wrk: 2 threads, $CONNS connections, ${DURATION}s x $ROUNDS interleaved rounds, medians; gate access lines written: $(grep -c ' request_id=' "$WORK/gate/stdout"))"

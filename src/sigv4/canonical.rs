@@ -72,7 +72,11 @@ pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &[u8]) -> 
 
 /// The string to sign for `algorithm` (SigV4 and SigV4a differ only in it and the scope).
 pub fn string_to_sign_with(algorithm: &str, amz_date: &str, scope: &str, canonical_request: &[u8]) -> String {
-    let hash = Sha256::digest(canonical_request);
+    string_to_sign_hashed(algorithm, amz_date, scope, &Sha256::digest(canonical_request).into())
+}
+
+/// The string to sign from the canonical request's SHA-256.
+pub fn string_to_sign_hashed(algorithm: &str, amz_date: &str, scope: &str, hash: &[u8; 32]) -> String {
     let mut out = String::with_capacity(algorithm.len() + amz_date.len() + scope.len() + 67);
     out.push_str(algorithm);
     out.push('\n');
@@ -80,7 +84,7 @@ pub fn string_to_sign_with(algorithm: &str, amz_date: &str, scope: &str, canonic
     out.push('\n');
     out.push_str(scope);
     out.push('\n');
-    out.push_str(std::str::from_utf8(&super::encode::hex32(&hash.into())).unwrap_or_default());
+    out.push_str(std::str::from_utf8(&super::encode::hex32(hash)).unwrap_or_default());
     out
 }
 

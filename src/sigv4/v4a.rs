@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use p256::elliptic_curve::PrimeField as _;
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
-use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize as _;
 
 use super::key::hmac_sha256;
@@ -103,6 +102,20 @@ pub fn string_to_sign_v4a(amz_date: &str, scope: &str, canonical_request: &[u8])
     super::canonical::string_to_sign_with(ALGORITHM_V4A, amz_date, scope, canonical_request)
 }
 
+/// The same, from the canonical request's hash (which also keys the signature cache).
+pub fn string_to_sign_v4a_hashed(amz_date: &str, scope: &str, canonical_hash: &[u8; 32]) -> String {
+    super::canonical::string_to_sign_hashed(ALGORITHM_V4A, amz_date, scope, canonical_hash)
+}
+
+/// The longest DER encoding of a P-256 ECDSA signature.
+pub const MAX_DER_LEN: usize = 72;
+
+/// What identifies one verified signature: the canonical request's hash (which covers
+/// the credential, so the key id, the date, the scope, the region set, the expiry, the
+/// path, the host and every signed header) and the signature itself. Nothing else goes
+/// into the string to sign.
+pub type VerifiedId = [u8; 32 + 1 + MAX_DER_LEN];
+
 /// More entries than this and a cache starts over (as the signing-key cache does).
 const MAX_KEYS: usize = 16_384;
 const MAX_VERIFIED: usize = 65_536;
@@ -112,9 +125,8 @@ const MAX_VERIFIED: usize = 65_536;
 #[derive(Default)]
 pub struct V4aCache {
     keys: RwLock<HashMap<String, Arc<PublicKey>>>,
-    /// SHA-256 of (access key id, public key, string to sign, signature) → when the URL
-    /// expires.
-    verified: Mutex<HashMap<[u8; 32], UnixTime>>,
+    /// Signatures verified (see `VerifiedId`) → when their URL expires.
+    verified: Mutex<HashMap<VerifiedId, UnixTime>>,
 }
 
 impl V4aCache {
@@ -138,22 +150,23 @@ impl V4aCache {
         Some(key)
     }
 
-    /// What identifies one verified signature: everything it covers, and who signed.
-    pub fn entry_id(access_key_id: &str, key: &PublicKey, string_to_sign: &str, signature: &[u8]) -> [u8; 32] {
-        let mut h = Sha256::new();
-        for part in [access_key_id.as_bytes(), &key.0[..], string_to_sign.as_bytes(), signature] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part);
-        }
-        h.finalize().into()
+    /// The cache entry of `signature` over the canonical request hashed as
+    /// `canonical_hash`; `None` for a signature too long to be P-256 DER.
+    pub fn entry_id(canonical_hash: &[u8; 32], signature: &[u8]) -> Option<VerifiedId> {
+        let len = u8::try_from(signature.len()).ok().filter(|&l| usize::from(l) <= MAX_DER_LEN)?;
+        let mut id = [0u8; 32 + 1 + MAX_DER_LEN];
+        id[..32].copy_from_slice(canonical_hash);
+        id[32] = len;
+        id[33..33 + signature.len()].copy_from_slice(signature);
+        Some(id)
     }
 
     /// Whether this exact signature was verified before and its URL has not expired.
-    pub fn was_verified(&self, id: &[u8; 32], now: UnixTime) -> bool {
+    pub fn was_verified(&self, id: &VerifiedId, now: UnixTime) -> bool {
         self.verified.lock().is_ok_and(|map| map.get(id).is_some_and(|&expires| now <= expires))
     }
 
-    pub fn remember(&self, id: [u8; 32], expires: UnixTime, now: UnixTime) {
+    pub fn remember(&self, id: VerifiedId, expires: UnixTime, now: UnixTime) {
         if let Ok(mut map) = self.verified.lock() {
             if map.len() >= MAX_VERIFIED {
                 map.retain(|_, e| now <= *e);
@@ -229,16 +242,15 @@ mod tests {
     #[test]
     fn the_signature_cache_expires_with_the_url() {
         let cache = V4aCache::default();
-        let key = PublicKey([4; 65]);
-        let id = V4aCache::entry_id("AK", &key, "sts", b"sig");
+        let id = V4aCache::entry_id(&[1; 32], b"sig").unwrap();
         assert!(!cache.was_verified(&id, UnixTime(10)));
         cache.remember(id, UnixTime(20), UnixTime(10));
         assert!(cache.was_verified(&id, UnixTime(20)));
         assert!(!cache.was_verified(&id, UnixTime(21)));
-        // One byte more or less of anything covered is another entry.
-        assert_ne!(id, V4aCache::entry_id("AK", &key, "sts", b"sih"));
-        assert_ne!(id, V4aCache::entry_id("AK", &key, "stt", b"sig"));
-        assert_ne!(id, V4aCache::entry_id("AL", &key, "sts", b"sig"));
-        assert_ne!(V4aCache::entry_id("A", &key, "Ksts", b""), V4aCache::entry_id("AK", &key, "sts", b""));
+        // One byte more, less or different of anything covered is another entry.
+        assert_ne!(Some(id), V4aCache::entry_id(&[1; 32], b"sih"));
+        assert_ne!(Some(id), V4aCache::entry_id(&[1; 32], b"sig\0"));
+        assert_ne!(Some(id), V4aCache::entry_id(&[2; 32], b"sig"));
+        assert!(V4aCache::entry_id(&[1; 32], &[0; 73]).is_none());
     }
 }

@@ -13,10 +13,11 @@ use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
 use super::key::{SigningKeyCache, derive_signing_key, sign_hex};
 use super::presigned::{Algorithm, PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
-use super::v4a::{V4aCache, derive_public_key, string_to_sign_v4a, verify_der};
+use super::v4a::{MAX_DER_LEN, V4aCache, derive_public_key, string_to_sign_v4a_hashed, verify_der};
 use crate::s3err::S3Error;
 use crate::secret::{SecretKey, ct_eq};
 use crate::time::UnixTime;
+use sha2::Digest as _;
 
 /// The parts of a request that a signature covers.
 pub struct SignedRequest<'a> {
@@ -74,18 +75,25 @@ fn verify_v4a(
     keys: &SigningKeyCache,
     canonical: &[u8],
 ) -> Result<(), S3Error> {
-    let sts = string_to_sign_v4a(&auth.amz_date, auth.scope(), canonical);
-    let (Ok(der), Some(key)) = (
-        hex::decode(&auth.signature),
-        keys.v4a_key(&auth.access_key_id, || derive_public_key(secret.expose(), &auth.access_key_id)),
-    ) else {
+    let canonical_hash: [u8; 32] = sha2::Sha256::digest(canonical).into();
+    let sts = string_to_sign_v4a_hashed(&auth.amz_date, auth.scope(), &canonical_hash);
+    let mut buf = [0u8; MAX_DER_LEN];
+    let der: Option<&[u8]> = buf.get_mut(..auth.signature.len() / 2).and_then(|d| {
+        let ok = hex::decode_to_slice(&auth.signature, &mut *d).is_ok();
+        ok.then_some(&*d)
+    });
+    let id = der.and_then(|d| V4aCache::entry_id(&canonical_hash, d));
+    let (Some(der), Some(id)) = (der, id) else {
         return Err(mismatch(req, auth, &sts));
     };
-    let id = V4aCache::entry_id(&auth.access_key_id, &key, &sts, &der);
     if keys.remembers_signatures() && keys.v4a.was_verified(&id, now) {
         return Ok(());
     }
-    if !verify_der(&key, sts.as_bytes(), &der) {
+    let Some(key) = keys.v4a_key(&auth.access_key_id, || derive_public_key(secret.expose(), &auth.access_key_id))
+    else {
+        return Err(mismatch(req, auth, &sts));
+    };
+    if !verify_der(&key, sts.as_bytes(), der) {
         return Err(mismatch(req, auth, &sts));
     }
     if keys.remembers_signatures() {
