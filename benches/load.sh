@@ -111,19 +111,40 @@ declare -A SMALL=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin"
                    [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin"
                    [gate]="$(presign 1k.bin)" )
 # SigV4a: one URL fetched again and again (the verified-signature cache answers), and
-# distinct URLs, each verified with ECDSA (wrk cycles through them with a Lua script).
+# distinct URLs, each verified with ECDSA when first seen (wrk walks through them with a
+# Lua script; there are more of them than a run sends, unless V4A_URLS says otherwise).
 presign_v4a() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
   --method GET --bucket bench-bucket --key "$1" --expires 3600 --host "$GATE_ADDR" --sigv4a; }
 SMALL[gate_v4a]="$(presign_v4a 1k.bin)"
 SMALL[gate_v4a_distinct]="http://$GATE_ADDR/"
-for _ in $(seq "${V4A_URLS:-500}"); do presign_v4a 1k.bin | sed 's|^http://[^/]*||'; done > "$WORK/v4a-urls.txt"
+V4A_URLS=${V4A_URLS:-$((DURATION * ROUNDS * 15000))}
+(cd "$ROOT" && cargo build --release --quiet --example v4a_urls)
+"$ROOT/target/release/examples/v4a_urls" "$GATE_ADDR" "$V4A_URLS" AKIABENCH00000000000 bench-user-secret \
+  bench-bucket 1k.bin > "$WORK/v4a-urls.txt"
 cat > "$WORK/v4a.lua" <<LUA
-local paths = {}
+-- Round r (the script's argument) takes the r-th of $ROUNDS equal slices of the URLs, each
+-- of wrk's two threads half of it, so no URL is sent twice unless a slice runs out.
+paths = {}
 for line in io.lines("$WORK/v4a-urls.txt") do paths[#paths + 1] = line end
-local i = 0
-request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
+local threads = 0
+function setup(thread) thread:set("slot", threads); threads = threads + 1 end
+function init(args)
+  local per_round = math.floor(#paths / $ROUNDS)
+  per_thread = math.floor(per_round / 2)
+  first = ((tonumber(args[1]) or 1) - 1) * per_round + (slot or 0) * per_thread + 1
+  i = first - 1
+end
+function request()
+  i = i + 1
+  if i >= first + per_thread then i = first end
+  return wrk.format("GET", paths[i])
+end
+function done(summary)
+  if summary.requests > math.floor(#paths / $ROUNDS) then
+    io.stderr:write("gate_v4a_distinct: more requests than distinct URLs; raise V4A_URLS\\n")
+  end
+end
 LUA
-declare -A WRK_ARGS=( [gate_v4a_distinct]="-s $WORK/v4a.lua" )
 declare -A BIG=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/big.bin"
                  [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/big.bin"
                  [gate]="$(presign big.bin)" )
@@ -154,8 +175,9 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 rps() {
   local u0 s0 u1 s1 r
   read -r u0 s0 < <(ticks "${SERVER_PIDS[$1]}")
-  # shellcheck disable=SC2086 # WRK_ARGS holds separate words
-  r=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${WRK_ARGS[$1]:-} "${SMALL[$1]}" | awk '/^Requests\/sec/ {print $2}')
+  local script=()
+  [ "$1" = gate_v4a_distinct ] && script=(-s "$WORK/v4a.lua")
+  r=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "${script[@]}" "${SMALL[$1]}" -- "${ROUND:-1}" | awk '/^Requests\/sec/ {print $2}')
   read -r u1 s1 < <(ticks "${SERVER_PIDS[$1]}")
   awk -v r="$r" -v u=$(((u1 - u0) * TICK_US)) -v s=$(((s1 - s0) * TICK_US)) -v d="$DURATION" \
     'BEGIN { printf "%s %.1f %.1f\n", r, u / (r * d), s / (r * d) }'
@@ -175,6 +197,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 declare -A RUNS USR SYS M
 for k in "${TARGETS[@]}"; do curl -s -o /dev/null "${SMALL[$k]}"; RUNS[$k]=""; USR[$k]=""; SYS[$k]=""; done
 for round in $(seq "$ROUNDS"); do
+  ROUND=$round
   for k in "${TARGETS[@]}"; do
     read -r r u s < <(rps "$k")
     RUNS[$k]="${RUNS[$k]} $r"; USR[$k]="${USR[$k]} $u"; SYS[$k]="${SYS[$k]} $s"

@@ -6,7 +6,9 @@
 //! - a `Connection` header naming an end-to-end header (the gate would check the header,
 //!   then strip it as hop-by-hop before forwarding);
 //! - repeated `x-amz-*` headers, policy-read headers that are not text, a malformed
-//!   `x-amz-tagging` (the policy would read one value, the store another);
+//!   `x-amz-tagging` (the policy would read one value, the store another), and an
+//!   `x-amz-content-sha256` other than `UNSIGNED-PAYLOAD` (no one would check the body
+//!   against a claimed hash);
 //! - query parameters: each may come once, as UTF-8; only those S3 defines for the data
 //!   plane are forwarded, so no store reads a sub-resource the gate did not classify.
 //!
@@ -20,6 +22,7 @@ use crate::config::StoreTraits;
 use crate::policy::keys::AmzHeader;
 use crate::s3err::S3Error;
 use crate::sigv4::Query;
+use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, uri_encode_into};
 
 /// S3's limit on a key's length, in UTF-8 bytes.
@@ -174,6 +177,18 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
         if name.as_str().starts_with("x-amz-") && headers.get_all(name).iter().nth(1).is_some() {
             return Err(refuse("The header may be given once", name.as_str(), ""));
         }
+    }
+    // Policies read this header, and the gate does not (yet) check a body against a hash
+    // on presigned requests: it re-signs toward the store with UNSIGNED-PAYLOAD. A claimed
+    // hash would let a policy that requires signed payloads pass a body nobody checked.
+    if let Some(v) = headers.get("x-amz-content-sha256")
+        && v != UNSIGNED_PAYLOAD
+    {
+        return Err(refuse(
+            "A presigned request's payload is unsigned: x-amz-content-sha256 may only be UNSIGNED-PAYLOAD",
+            "x-amz-content-sha256",
+            v.to_str().unwrap_or_default(),
+        ));
     }
     let read = AmzHeader::ALL.iter().map(|h| h.header_name()).chain(["x-amz-content-sha256", "x-amz-tagging"]);
     for name in read {

@@ -31,6 +31,8 @@ fn tester_policy() -> String {
                       format!("{ANY}/object/private/secret.txt"), format!("{ANY}/object/*.pem")]},
         {"Effect": "Deny", "Action": "s3-outposts:ListBucket", "Resource": "*",
          "Condition": {"StringLike": {"s3-outposts:prefix": "private*"}}},
+        {"Effect": "Deny", "Action": "s3-outposts:PutObject", "Resource": format!("{ANY}/object/hashed/*"),
+         "Condition": {"StringEquals": {"s3-outposts:x-amz-content-sha256": "UNSIGNED-PAYLOAD"}}},
         {"Effect": "Deny", "Action": "s3-outposts:PutObject", "Resource": format!("{ANY}/object/sse/*"),
          "Condition": {"StringNotEquals": {"s3-outposts:x-amz-server-side-encryption": "AES256"}}},
     ]})
@@ -138,6 +140,7 @@ async fn run_all(gate: &Gate, data: &Path) {
     listing_prefix_is_the_one_decided(gate).await;
     versions_on_a_store_without_versions(gate).await;
     conflicting_sub_resources(gate).await;
+    a_claimed_payload_hash_binds_the_body(gate, data).await;
     protected_unchanged(gate).await;
 }
 
@@ -322,6 +325,21 @@ async fn conflicting_sub_resources(gate: &Gate) {
     let target = format!("{}&tagging&uploadId=u1", path_and_query(&url));
     let answer = raw_request(gate, "GET", &target, &[], b"").await;
     refused(&answer, 400, "InvalidRequest", "tagging&uploadId");
+}
+
+/// Seen too: a presigned request may carry `x-amz-content-sha256` unsigned, and policies
+/// read it, but nothing checks a presigned body against it: a claimed hash could meet a
+/// policy that requires signed payloads with any body. Only UNSIGNED-PAYLOAD is accepted.
+async fn a_claimed_payload_hash_binds_the_body(gate: &Gate, data: &Path) {
+    let url = boto3_presign(&url_args(gate, TESTER, "put_object", BUCKET, Some("hashed/a.txt"), json!({})));
+    let target = path_and_query(&url);
+    refused(&raw_request(gate, "PUT", &target, &[], b"real").await, 403, "AccessDenied", "no hash");
+    let hash = hex::encode(sha2::Sha256::digest(b"real"));
+    for claimed in [hash.as_str(), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"] {
+        let answer = raw_request(gate, "PUT", &target, &[("x-amz-content-sha256", claimed)], b"forged").await;
+        refused(&answer, 400, "InvalidArgument", claimed);
+    }
+    assert!(!data.join(BUCKET).join("hashed/a.txt").exists());
 }
 
 /// Attack 7: The STS endpoint took the payload hash from the client: a captured GetCallerIdentity

@@ -195,6 +195,11 @@ async fn expiry_and_the_region_set_as_for_sigv4() {
     let r = http().get(&future).send().await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Request is not yet valid"));
+    // explain decides a SigV4a URL as serve does, and says which signature it was.
+    let now_url = gate_v4a_url(&gate, "GET", "e.txt", "*", 60, UnixTime::now());
+    let (code, text) = explain(&gate, &["--method", "GET", "--url", &now_url]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("presigned (AWS4-ECDSA-P256-SHA256)"), "{text}");
     let elsewhere = gate_v4a_url(&gate, "GET", "e.txt", "eu-west-1,ap-*", 60, UnixTime::now());
     let r = http().get(&elsewhere).send().await.unwrap();
     assert_eq!(r.status(), 400);

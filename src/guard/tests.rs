@@ -121,3 +121,20 @@ fn copy_source_is_split_as_s3_does() {
     assert!(parse_copy_source(b"bucket/k?partNumber=1").is_err());
     assert_eq!(copy_source_header("b", "a b/c?", Some("v 1")), "/b/a%20b/c%3F?versionId=v%201");
 }
+
+#[test]
+fn a_presigned_payload_is_unsigned() {
+    let mut h = HeaderMap::new();
+    h.insert("x-amz-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+    check_headers(&h).unwrap();
+    for v in [
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "abc",
+    ] {
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-content-sha256", v.parse().unwrap());
+        let e = check_headers(&h).unwrap_err();
+        assert_eq!(e.extra("ArgumentName"), Some("x-amz-content-sha256"), "{v}");
+    }
+}
