@@ -16,7 +16,8 @@
 //!   empty segments, `Connection`-named headers, repeated parameters) is refused first.
 //! - [`classify`]: addressing (path, virtual host, Outposts access points), the action, the
 //!   resource ARN, and the query and copy source the store will get.
-//! - [`sigv4`]: presigned SigV4 parsing, canonicalization, verification (pure) and signing.
+//! - [`sigv4`]: presigned SigV4 and SigV4a parsing, canonicalization, verification (pure,
+//!   with the derived-key and verified-signature caches) and signing.
 //! - [`decide`]: classify → authenticate → the facts policies read → authorize, with no
 //!   store in sight (shared by `serve` and `explain`).
 //! - [`credentials`]: access keys → principals, with the signing-key cache.

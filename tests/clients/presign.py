@@ -6,8 +6,8 @@ the URL is SigV4 ("s3v4"), said explicitly in the client's config.
 
 Usage: presign.py '{"endpoint": "http://127.0.0.1:8080", "method": "get_object",
                     "bucket": "b", "key": "k", "expires": 60, ...}'
-Prints the URL; given a JSON list of such objects, prints one URL a line, in order. Optional keys: "addressing" ("path" | "virtual"), "signature_version"
-("s3v4"), "region", "access_key", "secret_key", "params" (extra API parameters),
+Prints the URL; given a JSON list of such objects, prints one URL a line, in order.
+Optional keys: "addressing" ("path" | "virtual"), "signing" ("default"), "region", "access_key", "secret_key", "params" (extra API parameters),
 "signed_at" (Unix seconds: sign as if botocore's clock read that time).
 """
 import datetime
@@ -17,6 +17,11 @@ import sys
 import boto3
 import botocore.auth
 from botocore.config import Config
+
+try:
+    import botocore.crt.auth as crt_auth
+except ImportError:
+    crt_auth = None
 
 
 def sign_at(epoch_seconds: int) -> None:
@@ -29,6 +34,10 @@ def sign_at(epoch_seconds: int) -> None:
         return fixed.replace(tzinfo=None) if remove_tzinfo else fixed
 
     botocore.auth.get_current_datetime = now
+    # With awscrt installed botocore signs through its CRT signers, which took their own
+    # reference to the clock.
+    if crt_auth is not None:
+        crt_auth.get_current_datetime = now
 
 
 def main() -> None:
