@@ -172,6 +172,10 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
             }
         }
     }
+    // The signature and classification read one Host; two would leave which one open.
+    if headers.get_all(header::HOST).iter().nth(1).is_some() {
+        return Err(refuse("A request may carry one Host header", "Host", ""));
+    }
     for name in headers.keys() {
         // `keys` yields each name once; a name with more than one value is repeated.
         if name.as_str().starts_with("x-amz-") && headers.get_all(name).iter().nth(1).is_some() {

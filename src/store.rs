@@ -9,6 +9,11 @@
 //! a key segment longer than a file name may be, a key too long for its metadata file
 //! name, and a key that would need an object to be a directory (`f/child` while `f`
 //! exists, or `f` while `f/…` exist).
+//!
+//! s3s-fs does not tie a multipart upload to the bucket and key it was created for (S3
+//! does: another key gets NoSuchUpload), so a request the gate authorized for one key
+//! could add to, list, complete or abort another key's upload. The hook checks that the
+//! upload's own metadata file, named after its bucket, key and id, exists.
 
 use std::path::{Path, PathBuf};
 
@@ -147,10 +152,38 @@ impl EmbeddedLimits {
         Ok(())
     }
 
+    /// The request's `uploadId` names an upload created for this bucket and key: s3s-fs
+    /// keeps `.bucket-B64(bucket).object-B64(key).upload-UUID.metadata.json` from its
+    /// creation until it is completed or aborted.
+    async fn upload_of(&self, bucket: &str, key: &str, query: &str) -> S3Result<()> {
+        use base64::Engine as _;
+        let id = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("uploadId="))
+            .filter(|id| is_uuid(id))
+            .ok_or_else(|| s3_error!(NoSuchUpload))?
+            .to_ascii_lowercase();
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let name = format!(".bucket-{}.object-{}.upload-{id}.metadata.json", b64(bucket), b64(key));
+        if tokio::fs::try_exists(self.root.join(name)).await.unwrap_or(false) {
+            Ok(())
+        } else {
+            Err(s3_error!(NoSuchUpload))
+        }
+    }
+
     async fn object(&self, bucket: &str, key: &str, usage: Use) -> S3Result<()> {
         Self::fits(bucket, key)?;
         self.placeable(bucket, key, usage).await
     }
+}
+
+/// A hyphenated UUID (`8-4-4-4-12` hex digits), the form s3s-fs gives upload ids.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes()
+            .enumerate()
+            .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
 }
 
 #[async_trait::async_trait]
@@ -169,6 +202,12 @@ impl S3Access for EmbeddedLimits {
             _ => Use::Read,
         };
         self.object(bucket, key, usage).await?;
+        if matches!(
+            op,
+            "UploadPart" | "UploadPartCopy" | "CompleteMultipartUpload" | "AbortMultipartUpload" | "ListParts"
+        ) {
+            self.upload_of(bucket, key, cx.uri().query().unwrap_or("")).await?;
+        }
         if matches!(op, "CopyObject" | "UploadPartCopy")
             && let Some(source) = cx.headers().get("x-amz-copy-source").and_then(|v| v.to_str().ok())
         {
@@ -197,5 +236,20 @@ mod tests {
             assert!(name(max + 1) > NAME_MAX, "{bucket}: {max} is not the largest");
         }
         assert_eq!(embedded_max_key_bytes("example-outpost-bucket"), 113);
+    }
+
+    #[test]
+    fn upload_ids_are_hyphenated_uuids() {
+        assert!(is_uuid("8b52888a-1c05-4882-b37f-5cfb9a87dc53"));
+        assert!(is_uuid("8B52888A-1C05-4882-B37F-5CFB9A87DC53"));
+        for bad in [
+            "",
+            "x",
+            "../../payroll/salaries.csv",
+            "8b52888a1c054882b37f5cfb9a87dc53",
+            "{8b52888a-1c05-4882-b37f-5cfb9a87dc5}",
+        ] {
+            assert!(!is_uuid(bad), "{bad}");
+        }
     }
 }

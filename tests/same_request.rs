@@ -141,6 +141,7 @@ async fn run_all(gate: &Gate, data: &Path) {
     versions_on_a_store_without_versions(gate).await;
     conflicting_sub_resources(gate).await;
     a_claimed_payload_hash_binds_the_body(gate, data).await;
+    an_upload_belongs_to_its_key(gate, data).await;
     protected_unchanged(gate).await;
 }
 
@@ -340,6 +341,53 @@ async fn a_claimed_payload_hash_binds_the_body(gate: &Gate, data: &Path) {
         refused(&answer, 400, "InvalidArgument", claimed);
     }
     assert!(!data.join(BUCKET).join("hashed/a.txt").exists());
+}
+
+/// Found by probing: the store did not tie a multipart upload to its bucket and key, so a
+/// URL for the tester's own key, carrying another upload's id, added parts to, listed,
+/// completed (into a readable key) or aborted an upload into the payroll bucket.
+async fn an_upload_belongs_to_its_key(gate: &Gate, data: &Path) {
+    let create = boto3_presign(&url_args(gate, ADMIN, "create_multipart_upload", PAYROLL, Some("2027.csv"), json!({})));
+    let r = http().post(create).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let xml = r.text().await.unwrap();
+    let upload_id = xml.split("<UploadId>").nth(1).and_then(|s| s.split('<').next()).unwrap().to_owned();
+    let id = json!({"UploadId": upload_id});
+    let part = json!({"UploadId": upload_id, "PartNumber": 1});
+    let urls = boto3_presign_many(&[
+        url_args(gate, ADMIN, "upload_part", PAYROLL, Some("2027.csv"), part.clone()),
+        url_args(gate, TESTER, "upload_part", BUCKET, Some("public/x.txt"), part),
+        url_args(gate, TESTER, "list_parts", BUCKET, Some("public/x.txt"), id.clone()),
+        url_args(gate, TESTER, "complete_multipart_upload", BUCKET, Some("public/stolen.txt"), id.clone()),
+        url_args(gate, TESTER, "abort_multipart_upload", BUCKET, Some("public/x.txt"), id.clone()),
+        url_args(gate, ADMIN, "complete_multipart_upload", PAYROLL, Some("2027.csv"), id),
+    ]);
+    let r = http().put(&urls[0]).body("SALARY-2027").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let complete = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+    );
+    for (url, method, body) in [
+        (&urls[1], "PUT", "TESTER-OWNED"),
+        (&urls[2], "GET", ""),
+        (&urls[3], "POST", complete.as_str()),
+        (&urls[4], "DELETE", ""),
+    ] {
+        let answer = raw_request(gate, method, &path_and_query(url), &[], body.as_bytes()).await;
+        assert_eq!(
+            (answer.0, xml_code(&answer.1)),
+            (404, "NoSuchUpload"),
+            "{method} with another key's upload: {}",
+            answer.1
+        );
+        assert!(!answer.1.contains("SALARY"));
+    }
+    assert!(!data.join(BUCKET).join("public/stolen.txt").exists());
+    // The upload is intact: its owner completes it with the part they sent.
+    let r = http().post(&urls[5]).body(complete).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(std::fs::read_to_string(data.join(PAYROLL).join("2027.csv")).unwrap(), "SALARY-2027");
 }
 
 /// Attack 7: The STS endpoint took the payload hash from the client: a captured GetCallerIdentity

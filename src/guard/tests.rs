@@ -97,6 +97,8 @@ fn repeated_amz_headers_and_non_text_policy_headers_are_refused() {
     h.insert("x-amz-server-side-encryption", http::HeaderValue::from_bytes(b"AES256\xff").unwrap());
     assert!(check_headers(&h).is_err());
     check_headers(&headers(&[("x-amz-acl", "private"), ("x-amz-meta-a", "1")])).unwrap();
+    let e = check_headers(&headers(&[("host", "a"), ("host", "b")])).unwrap_err();
+    assert_eq!(e.extra("ArgumentName"), Some("Host"));
 }
 
 #[test]
