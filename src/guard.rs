@@ -24,6 +24,7 @@ use crate::s3err::S3Error;
 use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, uri_encode_into};
+use crate::sigv4::presigned::AUTH_PARAMS;
 
 /// S3's limit on a key's length, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -138,6 +139,21 @@ pub fn forwarded_query(query: &Query<'_>, traits: StoreTraits) -> Result<String,
     // Only what is forwarded is checked here; the authentication parameters are the
     // verifier's to judge.
     let forwarded = |k: &[u8]| FORWARDED_PARAMS.iter().any(|p| p.as_bytes() == k);
+    // Some presigners hoist `x-amz-*` headers into the query (`x-amz-acl`,
+    // `x-amz-server-side-encryption`); S3 applies them as headers. The gate's policies read
+    // headers, so such a request is refused rather than decided without them or forwarded
+    // with them unseen.
+    if let Some(p) = query.iter().find(|p| {
+        p.key.len() > 6
+            && p.key[..6].eq_ignore_ascii_case(b"x-amz-")
+            && !AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref())
+    }) {
+        return Err(refuse(
+            "x-amz-* request headers must be sent as headers, not query parameters",
+            &String::from_utf8_lossy(&p.key),
+            "",
+        ));
+    }
     for (i, pair) in query.iter().enumerate().filter(|(_, p)| forwarded(&p.key)) {
         let name = String::from_utf8_lossy(&pair.key);
         if query.iter().skip(i + 1).any(|p| p.key == pair.key) {

@@ -66,6 +66,11 @@ fn the_store_gets_only_known_parameters_once_each() {
     assert_eq!(fwd("versionId=null", STRICT).unwrap(), "");
     let e = fwd("versionId=made-up", STRICT).unwrap_err();
     assert_eq!((e.status.as_u16(), e.message.as_ref()), (400, "Invalid version id specified"));
+    // A header hoisted into the query is neither decided on nor forwarded unseen.
+    let e = fwd("x-amz-server-side-encryption=AES256", STRICT).unwrap_err();
+    assert_eq!(e.extra("ArgumentName"), Some("x-amz-server-side-encryption"));
+    assert!(fwd("X-Amz-Acl=public-read", STRICT).is_err());
+    assert!(fwd("X-Amz-Region-Set=%2A&X-Amz-Date=x", STRICT).is_ok());
     let versioned = StoreTraits { opaque_keys: false, versions: true };
     assert_eq!(fwd("versionId=v1", versioned).unwrap(), "versionId=v1");
 }
