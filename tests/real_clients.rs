@@ -262,3 +262,24 @@ async fn boto3_list_objects_is_list_bucket() {
     let xml = r.text().await.unwrap();
     assert!(xml.contains("<Key>l/a</Key>") && xml.contains("<Key>l/b</Key>") && !xml.contains("m/c"), "{xml}");
 }
+
+/// Some HTTP stacks send the reserved characters `! ' ( ) *` of a URL unencoded. S3 signs
+/// the key's canonical form, so a boto3 URL verifies sent either way, and a path naming
+/// another key does not.
+#[tokio::test]
+async fn boto3_url_with_reserved_characters_sent_unencoded() {
+    let gate = Gate::start();
+    let key = "p/it's (a) *star*!.txt";
+    let put = boto3(&gate, "put_object", key);
+    assert_eq!(http().put(&put).body("starred").send().await.unwrap().status(), 200);
+    let get = path_and_query(&boto3(&gate, "get_object", key));
+    assert!(get.contains("%27") && get.contains("%28") && get.contains("%2A") && get.contains("%21"), "{get}");
+    let (path, query) = get.split_once('?').unwrap();
+    let bare = path.replace("%27", "'").replace("%28", "(").replace("%29", ")").replace("%2A", "*").replace("%21", "!");
+    for target in [get.clone(), format!("{bare}?{query}")] {
+        let (status, body) = raw_request(&gate, "GET", &target, &[], b"").await;
+        assert_eq!((status, body.as_str()), (200, "starred"), "{target}");
+    }
+    let other = format!("{}?{query}", bare.replace("star", "stars"));
+    assert_eq!(raw_request(&gate, "GET", &other, &[], b"").await.0, 403);
+}

@@ -20,6 +20,7 @@ use crate::time::UnixTime;
 use sha2::Digest as _;
 
 /// The parts of a request that a signature covers.
+#[derive(Clone, Copy)]
 pub struct SignedRequest<'a> {
     pub method: &'a str,
     /// The path as it arrived, still percent-encoded.
@@ -51,6 +52,37 @@ pub fn verify(
 
     check_signed_headers(req, &auth.signed_headers)?;
 
+    let first = check_signature(req, auth, secret, now, keys);
+    // S3 signs the canonical form of the key (decoded, then each byte encoded once), so a
+    // URL whose reserved characters (`! ' ( ) *`) an HTTP stack sent unencoded still
+    // verifies there; the path as sent is tried first, then that form (the key, and so
+    // what is decided and forwarded, is the same either way).
+    match first {
+        Err(e) if e.code == "SignatureDoesNotMatch" => match canonical_path(req.raw_path) {
+            Some(path) if path != req.raw_path => {
+                let again = SignedRequest { raw_path: &path, ..*req };
+                check_signature(&again, auth, secret, now, keys).map_err(|_| e)
+            }
+            _ => Err(e),
+        },
+        other => other,
+    }
+}
+
+/// The path as S3 would canonicalise the key it names: decoded once, every byte but the
+/// unreserved ones and `/` encoded again. `None` for a path that does not decode.
+fn canonical_path(raw_path: &str) -> Option<String> {
+    let decoded = super::encode::percent_decode(raw_path).ok()?;
+    Some(super::encode::uri_encode(&decoded, true))
+}
+
+fn check_signature(
+    req: &SignedRequest<'_>,
+    auth: &PresignedAuth,
+    secret: &SecretKey,
+    now: UnixTime,
+    keys: &SigningKeyCache,
+) -> Result<(), S3Error> {
     let canonical = canonical_request(req, auth, false);
     if auth.algorithm == Algorithm::EcdsaP256 {
         return verify_v4a(req, auth, secret, now, keys, &canonical);
@@ -232,13 +264,20 @@ mod tests {
     }
 
     #[test]
+    fn another_spelling_of_the_same_key_matches() {
+        // `%2E` names the same key as `.`: S3 signs the key's canonical form.
+        let h = HeaderMap::new();
+        run("/test%2Etxt", DOC_QUERY, &h, "examplebucket.s3.amazonaws.com", at("20130524T120000Z")).unwrap();
+    }
+
+    #[test]
     fn a_changed_path_host_or_query_does_not_match() {
         let h = HeaderMap::new();
         let now = at("20130524T120000Z");
         let host = "examplebucket.s3.amazonaws.com";
         for (path, query, host) in [
             ("/test.txT", DOC_QUERY, host),
-            ("/test%2Etxt", DOC_QUERY, host),
+            ("/test%252Etxt", DOC_QUERY, host),
             ("/test.txt", &format!("{DOC_QUERY}&x-id=GetObject") as &str, host),
             ("/test.txt", DOC_QUERY, "otherbucket.s3.amazonaws.com"),
         ] {
@@ -247,6 +286,29 @@ mod tests {
             assert_eq!(e.extra("AWSAccessKeyId"), Some("AKIAIOSFODNN7EXAMPLE"));
             assert!(e.extra("CanonicalRequest").is_some());
             assert!(!e.to_xml("r").contains("aeeed9bb"), "the provided signature is never echoed");
+        }
+    }
+
+    #[test]
+    fn reserved_characters_verify_sent_either_way_and_nothing_else_does() {
+        // Signed as S3 canonicalises the key `a'b(c)*!`, then sent with the reserved
+        // characters as they are.
+        let secret = SecretKey::new(SECRET);
+        let signer = crate::sigv4::Signer {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE",
+            secret: &secret,
+            region: "us-east-1",
+            service: "s3",
+        };
+        let now = at("20130524T000000Z");
+        let url = signer.presign_url("GET", "https", "h", "/b/a%27b%28c%29%2A%21", &[], 60, None, now);
+        let query = url.split_once('?').unwrap().1;
+        let h = HeaderMap::new();
+        for path in ["/b/a%27b%28c%29%2A%21", "/b/a'b(c)*!", "/b/a'b%28c)*%21"] {
+            run(path, query, &h, "h", now).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+        for path in ["/b/a'b(c)*", "/b/A'b(c)*!", "/b/a%2527b(c)*!"] {
+            assert_eq!(run(path, query, &h, "h", now).unwrap_err().code, "SignatureDoesNotMatch", "{path}");
         }
     }
 
