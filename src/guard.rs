@@ -23,7 +23,7 @@ use crate::policy::keys::AmzHeader;
 use crate::s3err::S3Error;
 use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
-use crate::sigv4::encode::{percent_decode, uri_encode_into};
+use crate::sigv4::encode::{percent_decode, percent_decode_utf8, uri_encode_into};
 use crate::sigv4::presigned::AUTH_PARAMS;
 
 /// S3's limit on a key's length, in UTF-8 bytes.
@@ -144,8 +144,7 @@ pub fn forwarded_query(query: &Query<'_>, traits: StoreTraits) -> Result<String,
     // headers, so such a request is refused rather than decided without them or forwarded
     // with them unseen.
     if let Some(p) = query.iter().find(|p| {
-        p.key.len() > 6
-            && p.key[..6].eq_ignore_ascii_case(b"x-amz-")
+        p.key.get(..6).is_some_and(|head| head.eq_ignore_ascii_case(b"x-amz-"))
             && !AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref())
     }) {
         return Err(refuse(
@@ -169,8 +168,7 @@ pub fn forwarded_query(query: &Query<'_>, traits: StoreTraits) -> Result<String,
     {
         return Err(refuse("Invalid version id specified", "versionId", &String::from_utf8_lossy(version)));
     }
-    Ok(query
-        .canonical(|k| FORWARDED_PARAMS.iter().any(|p| p.as_bytes() == k) && (traits.versions || k != b"versionId")))
+    Ok(query.canonical(|k| forwarded(k) && (traits.versions || k != b"versionId")))
 }
 
 /// Headers the decision reads, and the `Connection` header that could make the gate drop
@@ -266,15 +264,10 @@ pub fn parse_copy_source(raw: &[u8]) -> Result<CopySourceText<'_>, S3Error> {
         None => (raw, None),
         Some((path, rest)) => {
             let v = rest.strip_prefix("versionId=").ok_or_else(bad)?;
-            let v = percent_decode(v).map_err(|_| bad())?;
-            let v = match v {
-                Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|_| bad())?),
-                Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| bad())?),
-            };
-            (path, Some(v))
+            (path, Some(percent_decode_utf8(v).ok_or_else(bad)?))
         }
     };
-    let decoded = crate::sigv4::encode::percent_decode_utf8(path).ok_or_else(bad)?;
+    let decoded = percent_decode_utf8(path).ok_or_else(bad)?;
     let path = match decoded {
         Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('/').unwrap_or(s)),
         Cow::Owned(s) => Cow::Owned(s.strip_prefix('/').map(str::to_owned).unwrap_or(s)),

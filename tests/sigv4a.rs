@@ -247,16 +247,17 @@ async fn a_download_outlives_its_sigv4a_url() {
     let r = http().get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let mut stream = r.bytes_stream();
-    let mut n = 0;
+    let (mut n, mut next_pause) = (0, 1024 * 1024);
     while let Some(chunk) = stream.next().await {
         n += chunk.expect("not cut when the URL expires").len();
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        if n >= next_pause {
+            // 32 pauses of 100 ms: the read takes well over the URL's two seconds.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            next_pause += 1024 * 1024;
+        }
     }
     assert_eq!(n, size);
-    // Make sure the read really outlived the URL before asking again.
-    while signed.elapsed() < Duration::from_secs(3) {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(signed.elapsed() > Duration::from_secs(3), "the read outlived the URL ({:?})", signed.elapsed());
     let r = http().get(&url).send().await.unwrap();
     assert_eq!(r.status(), 403, "a new request after expiry is refused, cache or not");
 }
