@@ -25,9 +25,10 @@ use std::path::{Path, PathBuf};
 
 use http::HeaderMap;
 use outpost_gate::secret::SecretKey;
+use outpost_gate::sigv4::SigningKeyCache;
 use outpost_gate::sigv4::canonical::{CanonicalRequest, string_to_sign};
 use outpost_gate::sigv4::encode::uri_encode;
-use outpost_gate::sigv4::key::{SigningKeyCache, derive_signing_key, signature_hex};
+use outpost_gate::sigv4::key::{derive_signing_key, signature_hex};
 use outpost_gate::sigv4::v4a::{derive_public_key, string_to_sign_v4a, verify_der};
 use outpost_gate::sigv4::{PresignedAuth, Query, SignedRequest, Signer, verify};
 use outpost_gate::time::UnixTime;

@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+
 use super::*;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -21,11 +21,11 @@ use base64::Engine as _;
 use ipnet::IpNet;
 use serde_json::Value;
 
-use super::ArnGlob;
+use super::arn::ArnGlob;
+use super::error::{PolicyError, err};
 use super::keys::{Facts, Found, Key, Val};
-use super::parse::{PolicyError, err};
 use super::pattern::Pattern;
-use crate::time::parse_iso8601_ms;
+use crate::base::time::parse_iso8601_ms;
 
 /// One operator applied to one key.
 #[derive(Debug)]

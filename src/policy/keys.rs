@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::time::UnixTime;
+use crate::base::time::UnixTime;
 
 /// A condition key the gate knows, or one it never sets (which AWS treats as absent).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,21 +5,19 @@
 
 use serde_json::{Map, Value};
 
-use super::{ArnGlob, Effect, Glob, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement, condition};
+use super::arn::ArnGlob;
+use super::condition;
+use super::error::{PolicyError, err};
+use super::glob::Glob;
+use super::model::{Effect, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct PolicyError {
-    /// Where in the document: `Statement[1].Action`.
-    pub path: String,
-    pub message: String,
+impl Policy {
+    pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Self, PolicyError> {
+        parse(json, kind, source)
+    }
 }
 
-pub(super) fn err(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
-    PolicyError { path: path.into(), message: message.into() }
-}
-
-pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, PolicyError> {
+fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, PolicyError> {
     let doc: Value = serde_json::from_str(json).map_err(|e| err("(document)", format!("not valid JSON: {e}")))?;
     let Value::Object(top) = doc else {
         return Err(err("(document)", "a policy is a JSON object"));

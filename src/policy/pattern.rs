@@ -9,7 +9,7 @@
 //! Variables are recognized only under `"Version": "2012-10-17"`; under the 2008 version
 //! `${…}` is plain text, as in IAM.
 
-use super::Glob;
+use super::glob::{Glob, Seg, glob_segs};
 use super::keys::{Facts, Key};
 
 /// A string that may contain variables, compiled.
@@ -30,13 +30,6 @@ pub enum Piece {
         key: Key,
         default: Option<Box<str>>,
     },
-}
-
-/// One resolved run of text, and whether `*`/`?` in it are wildcards.
-#[derive(Debug, Clone, Copy)]
-struct Seg<'s> {
-    text: &'s str,
-    wild: bool,
 }
 
 /// The most pieces matched without a heap fallback; policy strings have a handful.
@@ -146,104 +139,6 @@ fn resolve<'s>(piece: &'s Piece, facts: &'s Facts<'_>, raw_wild: bool) -> Option
         Piece::Lit(t) => Seg { text: t, wild: false },
         Piece::Var { key, default } => Seg { text: facts.text_of(key).or(default.as_deref())?, wild: false },
     })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tok {
-    Byte(u8),
-    Star,
-    One,
-}
-
-#[derive(Clone, Copy)]
-struct Pos {
-    seg: usize,
-    off: usize,
-}
-
-fn tok(segs: &[Seg<'_>], mut p: Pos) -> Option<(Tok, Pos)> {
-    while let Some(s) = segs.get(p.seg) {
-        if let Some(&b) = s.text.as_bytes().get(p.off) {
-            let t = match b {
-                b'*' if s.wild => Tok::Star,
-                b'?' if s.wild => Tok::One,
-                _ => Tok::Byte(b),
-            };
-            return Some((t, Pos { seg: p.seg, off: p.off + 1 }));
-        }
-        p = Pos { seg: p.seg + 1, off: 0 };
-    }
-    None
-}
-
-/// Width of the UTF-8 character that starts with `b`: `?` matches one character.
-fn char_len(b: u8) -> usize {
-    match b {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
-}
-
-/// The linear two-pointer wildcard match with one backtrack point, over segments.
-fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
-    // The literal head (an ARN up to its first wildcard, say) is compared in bulk; the
-    // byte-at-a-time match starts where the first wildcard is.
-    let mut p = Pos { seg: 0, off: 0 };
-    let mut vi = 0usize;
-    for (i, s) in segs.iter().enumerate() {
-        let lit_len = if s.wild { s.text.find(['*', '?']).unwrap_or(s.text.len()) } else { s.text.len() };
-        let lit = &s.text.as_bytes()[..lit_len];
-        if !v[vi..].starts_with(lit) {
-            return false;
-        }
-        vi += lit_len;
-        p = Pos { seg: i, off: lit_len };
-        if lit_len < s.text.len() {
-            break;
-        }
-    }
-    // Where to resume after the last `*`: the pattern position after it, and the value
-    // position it has swallowed up to.
-    let mut star: Option<(Pos, usize)> = None;
-    while let Some(&c) = v.get(vi) {
-        match tok(segs, p) {
-            Some((Tok::Star, next)) => {
-                star = Some((next, vi));
-                p = next;
-            }
-            Some((Tok::One, next)) => {
-                p = next;
-                vi += char_len(c);
-            }
-            Some((Tok::Byte(b), next)) if b == c => {
-                p = next;
-                vi += 1;
-            }
-            _ => match star {
-                Some((after, swallowed)) => {
-                    let resume = swallowed + v.get(swallowed).map_or(1, |&b| char_len(b));
-                    star = Some((after, resume));
-                    p = after;
-                    vi = resume;
-                }
-                None => return false,
-            },
-        }
-    }
-    loop {
-        match tok(segs, p) {
-            None => return true,
-            Some((Tok::Star, next)) => p = next,
-            Some(_) => return false,
-        }
-    }
-}
-
-/// `*` / `?` matching of a plain pattern, shared with `Glob`.
-pub(super) fn wildcard_match(pattern: &str, value: &str) -> bool {
-    glob_segs(&[Seg { text: pattern, wild: true }], value.as_bytes())
 }
 
 /// Splits an ARN pattern into its six colon-separated parts, ignoring colons inside `${…}`

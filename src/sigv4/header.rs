@@ -5,11 +5,12 @@
 
 use http::HeaderMap;
 
+use super::cache::SigningKeyCache;
 use super::canonical::{ALGORITHM, CanonicalRequest, string_to_sign};
-use super::key::{SigningKeyCache, derive_signing_key, sign_hex};
-use crate::s3err::S3Error;
-use crate::secret::{SecretKey, ct_eq};
-use crate::time::UnixTime;
+use super::key::{derive_signing_key, sign_hex};
+use crate::base::s3err::S3Error;
+use crate::base::secret::{SecretKey, ct_eq};
+use crate::base::time::UnixTime;
 
 /// The parts of an `Authorization` header, checked for form.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,15 +1,12 @@
-//! Signing-key derivation and its cache.
+//! Signing-key derivation (the cache that keeps the keys is `cache`).
 //!
 //! `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`
 //! costs four HMACs, more than the rest of a verification. The key depends only on
 //! (access key, date, region, service), so it is derived once a day per key and scope and
-//! kept here. The cache belongs to the credential set it was built from; a reload builds a
+//! kept (see `cache`). The cache belongs to the credential set it was built from; a reload builds a
 //! new one, so a rotated secret can never meet a stale key. What is kept is the keyed HMAC
 //! state (the key's inner and outer pads already absorbed), which saves two more SHA-256
 //! blocks on every signature.
-
-use std::collections::HashMap;
-use std::sync::RwLock;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -28,10 +25,6 @@ pub fn sign_hex(mut mac: KeyedMac, string_to_sign: &str) -> [u8; 64] {
     mac.update(string_to_sign.as_bytes());
     super::encode::hex32(&mac.finalize().into_bytes().into())
 }
-
-/// More distinct (key, day, region, service) scopes than this means something odd is going
-/// on (a flood of bad dates); the cache then starts over rather than grow without bound.
-const MAX_ENTRIES: usize = 16_384;
 
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
@@ -61,68 +54,6 @@ pub fn signature_hex(key: &SigningKey, string_to_sign: &str) -> String {
     String::from_utf8_lossy(&signature_hex_bytes(key, string_to_sign)).into_owned()
 }
 
-/// Derived keys of one credential set: SigV4 signing keys per scope, and SigV4a public
-/// keys per access key with the signatures already verified (`v4a::V4aCache`).
-#[derive(Default)]
-pub struct SigningKeyCache {
-    map: RwLock<HashMap<String, KeyedMac>>,
-    disabled: bool,
-    pub v4a: super::v4a::V4aCache,
-    /// Whether SigV4a signatures are remembered once verified (off to measure the ECDSA
-    /// step every time).
-    forget_signatures: bool,
-}
-
-impl SigningKeyCache {
-    /// A cache that never keeps anything: for benchmarks that measure derivation.
-    pub fn disabled() -> Self {
-        Self { disabled: true, forget_signatures: true, ..Self::default() }
-    }
-
-    /// Keeps derived keys but verifies every SigV4a signature afresh: for benchmarks.
-    pub fn without_signature_memory() -> Self {
-        Self { forget_signatures: true, ..Self::default() }
-    }
-
-    pub fn remembers_signatures(&self) -> bool {
-        !self.forget_signatures
-    }
-
-    /// The SigV4a public key of `access_key_id`, derived on first use (or every time when
-    /// the cache is disabled).
-    pub fn v4a_key(
-        &self,
-        access_key_id: &str,
-        derive: impl FnOnce() -> Option<super::v4a::PublicKey>,
-    ) -> Option<std::sync::Arc<super::v4a::PublicKey>> {
-        if self.disabled {
-            return derive().map(std::sync::Arc::new);
-        }
-        self.v4a.public_key(access_key_id, derive)
-    }
-
-    /// `id` is `ACCESS_KEY/date/region/service`, which names the key uniquely within one
-    /// credential set.
-    pub fn get_or_derive(&self, id: &str, derive: impl FnOnce() -> SigningKey) -> KeyedMac {
-        if self.disabled {
-            return keyed(&derive());
-        }
-        if let Ok(map) = self.map.read()
-            && let Some(mac) = map.get(id)
-        {
-            return mac.clone();
-        }
-        let mac = keyed(&derive());
-        if let Ok(mut map) = self.map.write() {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
-            }
-            map.insert(id.to_owned(), mac.clone());
-        }
-        mac
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,22 +63,5 @@ mod tests {
         // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
         let key = derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
         assert_eq!(hex::encode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
-    }
-
-    #[test]
-    fn cache_derives_once_per_scope() {
-        let cache = SigningKeyCache::default();
-        let mut calls = 0;
-        for _ in 0..3 {
-            cache.get_or_derive("AK/20130524/us-east-1/s3", || {
-                calls += 1;
-                [7; 32]
-            });
-        }
-        assert_eq!(calls, 1);
-        let other = cache.get_or_derive("AK/20130525/us-east-1/s3", || [8; 32]);
-        assert_eq!(sign_hex(other, "x"), signature_hex_bytes(&[8; 32], "x"));
-        let cached = cache.get_or_derive("AK/20130524/us-east-1/s3", || [0; 32]);
-        assert_eq!(sign_hex(cached, "x"), signature_hex_bytes(&[7; 32], "x"), "the cached key, not a new one");
     }
 }

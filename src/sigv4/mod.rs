@@ -13,6 +13,7 @@
 //! Not here: chunked `STREAMING-*` payload signatures, SigV2; header auth for S3 requests
 //! themselves (`REST-HEADER`).
 
+pub mod cache;
 pub mod canonical;
 pub mod encode;
 pub mod header;
@@ -23,7 +24,7 @@ pub mod sign;
 pub mod v4a;
 pub mod verify;
 
-pub use key::SigningKeyCache;
+pub use cache::SigningKeyCache;
 pub use presigned::PresignedAuth;
 pub use query::{Query, QueryPair};
 pub use sign::Signer;

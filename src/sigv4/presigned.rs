@@ -11,8 +11,8 @@ use std::fmt;
 use super::canonical::ALGORITHM;
 use super::query::Query;
 use super::v4a::{ALGORITHM_V4A, region_set_covers};
-use crate::s3err::S3Error;
-use crate::time::UnixTime;
+use crate::base::s3err::S3Error;
+use crate::base::time::UnixTime;
 
 pub const X_AMZ_ALGORITHM: &str = "X-Amz-Algorithm";
 pub const X_AMZ_CREDENTIAL: &str = "X-Amz-Credential";
@@ -321,91 +321,4 @@ fn parse_expires(s: &str) -> Result<u32, S3Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DOC_QUERY: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
-
-    fn parse(q: &str) -> Result<PresignedAuth, S3Error> {
-        PresignedAuth::parse(&Query::parse(q).unwrap(), "us-east-1")
-    }
-
-    fn with(name: &str, value: &str) -> String {
-        DOC_QUERY
-            .split('&')
-            .map(|p| if p.starts_with(&format!("{name}=")) { format!("{name}={value}") } else { p.to_owned() })
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-
-    #[test]
-    fn example_get_object_parses() {
-        let a = parse(DOC_QUERY).unwrap();
-        assert_eq!(a.access_key_id, "AKIAIOSFODNN7EXAMPLE");
-        assert_eq!(a.scope(), "20130524/us-east-1/s3/aws4_request");
-        assert_eq!(a.key_id(), "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3");
-        assert_eq!((a.date(), a.region(), a.service()), ("20130524", "us-east-1", "s3"));
-        assert_eq!(a.expires_secs, 86_400);
-        assert_eq!(a.expires_at().iso8601().to_string(), "2013-05-25T00:00:00Z");
-        assert!(!format!("{a:?}").contains("aeeed9bb"));
-    }
-
-    #[test]
-    fn missing_and_duplicated_parameters() {
-        let missing = DOC_QUERY.replace("&X-Amz-Expires=86400", "");
-        assert!(parse(&missing).unwrap_err().message.starts_with("Query-string authentication version 4 requires"));
-        let dup = format!("{DOC_QUERY}&X-Amz-Date=20130524T000000Z");
-        assert_eq!(parse(&dup).unwrap_err().code, "AuthorizationQueryParametersError");
-    }
-
-    #[test]
-    fn expires_range_and_overflow() {
-        for (v, msg) in [
-            ("abc", "X-Amz-Expires should be a number"),
-            ("", "X-Amz-Expires should be a number"),
-            ("+5", "X-Amz-Expires should be a number"),
-            ("1.5", "X-Amz-Expires should be a number"),
-            ("-1", "X-Amz-Expires must be non-negative"),
-            ("0", "X-Amz-Expires must be greater than 0"),
-            ("604801", "X-Amz-Expires must be less than a week"),
-            ("99999999999999999999999999", "X-Amz-Expires must be less than a week"),
-        ] {
-            let e = parse(&with("X-Amz-Expires", v)).unwrap_err();
-            assert_eq!(e.status, 400);
-            assert!(e.message.starts_with(msg), "{v}: {}", e.message);
-        }
-        assert_eq!(parse(&with("X-Amz-Expires", "604800")).unwrap().expires_secs, 604_800);
-        assert_eq!(parse(&with("X-Amz-Expires", "1")).unwrap().expires_secs, 1);
-    }
-
-    #[test]
-    fn credential_scope_checks() {
-        let cases = [
-            ("AKID%2F20130524%2Fus-east-1%2Fs3", "the Credential is mal-formed"),
-            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws4_request%2Fx", "the Credential is mal-formed"),
-            ("%2F20130524%2Fus-east-1%2Fs3%2Faws4_request", "the Credential is mal-formed"),
-            ("AKID%2F2013052%2Fus-east-1%2Fs3%2Faws4_request", "incorrect date format"),
-            ("AKID%2F20130525%2Fus-east-1%2Fs3%2Faws4_request", "Invalid credential date"),
-            ("AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request", "the region 'us-west-2' is wrong"),
-            ("AKID%2F20130524%2Fus-east-1%2Fec2%2Faws4_request", "incorrect service \"ec2\""),
-            ("AKID%2F20130524%2Fus-east-1%2Fs3%2Faws5_request", "incorrect terminal"),
-        ];
-        for (cred, msg) in cases {
-            let e = parse(&with("X-Amz-Credential", cred)).unwrap_err();
-            assert_eq!(e.code, "AuthorizationQueryParametersError");
-            assert!(e.message.contains(msg), "{cred}: {}", e.message);
-        }
-        let e = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-west-2%2Fs3%2Faws4_request")).unwrap_err();
-        assert_eq!(e.extra("Region"), Some("us-east-1"));
-        let ok = parse(&with("X-Amz-Credential", "AKID%2F20130524%2Fus-east-1%2Fs3-outposts%2Faws4_request"));
-        assert_eq!(ok.unwrap().service(), "s3-outposts");
-    }
-
-    #[test]
-    fn absurd_dates_and_algorithms() {
-        for d in ["99999999T999999Z", "20130524", "2013-05-24T00:00:00Z", "%FF"] {
-            assert_eq!(parse(&with("X-Amz-Date", d)).unwrap_err().status, 400, "{d}");
-        }
-        assert!(parse(&with("X-Amz-Algorithm", "AWS4-HMAC-SHA1")).unwrap_err().message.contains("only supports"));
-    }
-}
+mod tests;

@@ -6,16 +6,17 @@ use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderValue};
 
+use super::cache::SigningKeyCache;
 use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
-use super::key::{KeyedMac, SigningKeyCache, derive_signing_key, sign_hex};
+use super::key::{KeyedMac, derive_signing_key, sign_hex};
 use super::presigned::{
     X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
     X_AMZ_SIGNED_HEADERS,
 };
 use super::query::{Query, QueryPair};
 use super::v4a::{ALGORITHM_V4A, derive_private_key, string_to_sign_v4a};
-use crate::secret::SecretKey;
-use crate::time::UnixTime;
+use crate::base::secret::SecretKey;
+use crate::base::time::UnixTime;
 
 /// What a presigned URL is for.
 struct Target<'a> {

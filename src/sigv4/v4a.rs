@@ -21,7 +21,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use zeroize::Zeroize as _;
 
 use super::key::hmac_sha256;
-use crate::time::UnixTime;
+use crate::base::time::UnixTime;
 
 pub const ALGORITHM_V4A: &str = "AWS4-ECDSA-P256-SHA256";
 

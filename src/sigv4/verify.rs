@@ -9,14 +9,15 @@
 
 use http::HeaderMap;
 
+use super::cache::SigningKeyCache;
 use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
-use super::key::{SigningKeyCache, derive_signing_key, sign_hex};
+use super::key::{derive_signing_key, sign_hex};
 use super::presigned::{Algorithm, PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
 use super::v4a::{MAX_DER_LEN, V4aCache, derive_public_key, string_to_sign_v4a_hashed, verify_der};
-use crate::s3err::S3Error;
-use crate::secret::{SecretKey, ct_eq};
-use crate::time::UnixTime;
+use crate::base::s3err::S3Error;
+use crate::base::secret::{SecretKey, ct_eq};
+use crate::base::time::UnixTime;
 use sha2::Digest as _;
 
 /// The parts of a request that a signature covers.

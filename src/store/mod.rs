@@ -1,0 +1,11 @@
+//! The store side: `upstream` re-signs the decided request toward the store and streams
+//! both ways, `pool` keeps each worker's warm connections, `body` holds the body types on
+//! the hot path (and the counting wrappers that close a request's access line), and
+//! `embedded` runs s3s-fs in-process for the default configuration.
+
+pub mod body;
+pub mod embedded;
+pub mod pool;
+pub mod upstream;
+
+pub use embedded::start_embedded;

@@ -1,0 +1,180 @@
+//! One worker's connections to the store: HTTP/1.1 senders kept warm and reused, over TCP
+//! or TLS (an `https://` store endpoint).
+//!
+//! Each worker owns its pool, and a connection's I/O task runs on the worker that made it,
+//! so a request and the store connection it uses never involve another thread. A sender
+//! goes back to the pool only when the store's response body has been read to its end
+//! (`Lease`, released by the body); a body cut short closes its connection instead, so no
+//! half-read response can ever be handed to the next request. Nothing is retried: the
+//! request body is streamed, so a request cannot be sent twice.
+//!
+//! Two timeouts guard against a store that stops answering: connecting (TCP and TLS
+//! handshake together), and the first byte of the answer, counted from when the request
+//! body has been sent in full, so a slow upload is never cut by it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::ServerName;
+
+/// Idle connections kept per worker; more are closed when released.
+const MAX_IDLE: usize = 256;
+
+/// How to reach the store.
+#[derive(Clone)]
+pub struct Dial {
+    /// `host:port`.
+    pub addr: String,
+    /// Set for an `https://` endpoint: the verifier's configuration and the name to verify.
+    pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    pub connect_timeout: Duration,
+    pub first_byte_timeout: Duration,
+}
+
+impl std::fmt::Debug for Dial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dial")
+            .field("addr", &self.addr)
+            .field("tls", &self.tls.is_some())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("first_byte_timeout", &self.first_byte_timeout)
+            .finish()
+    }
+}
+
+/// Generic over the request body type `B`, so the pool knows nothing of the bodies that
+/// use it.
+pub struct StorePool<B> {
+    dial: Dial,
+    idle: Mutex<Vec<SendRequest<B>>>,
+}
+
+/// What a request body must be for hyper's client.
+pub trait SendBody:
+    http_body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send + Unpin + 'static
+{
+}
+
+impl<B> SendBody for B where
+    B: http_body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send + Unpin + 'static
+{
+}
+
+/// A sender on loan to one response body.
+pub struct Lease<B> {
+    sender: SendRequest<B>,
+    pool: Arc<StorePool<B>>,
+}
+
+impl<B> Lease<B> {
+    /// The response was read to its end: the connection can serve the next request.
+    pub fn release(self) {
+        if let Ok(mut idle) = self.pool.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(self.sender);
+        }
+    }
+}
+
+impl<B: SendBody> StorePool<B> {
+    pub fn new(dial: Dial) -> Arc<Self> {
+        Arc::new(Self { dial, idle: Mutex::new(Vec::new()) })
+    }
+
+    /// Sends `req` on an idle connection, or a new one, and lends that connection to the
+    /// response. `body_sent` resolves when the request body has been sent in full, which
+    /// starts the first-byte timeout.
+    pub async fn send(
+        self: &Arc<Self>,
+        req: Request<B>,
+        body_sent: impl Future<Output = ()>,
+    ) -> Result<(Response<Incoming>, Lease<B>), PoolError> {
+        let mut sender = loop {
+            let candidate = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+            match candidate {
+                // A connection the store has closed meanwhile fails `ready` and is dropped.
+                Some(mut s) => {
+                    if s.ready().await.is_ok() {
+                        break s;
+                    }
+                }
+                None => break self.connect().await?,
+            }
+        };
+        let limit = self.dial.first_byte_timeout;
+        let deadline = async {
+            body_sent.await;
+            tokio::time::sleep(limit).await;
+        };
+        let resp = tokio::select! {
+            r = sender.send_request(req) => r.map_err(|e| PoolError::Send(error_chain(&e)))?,
+            () = deadline => return Err(PoolError::FirstByteTimeout(limit)),
+        };
+        Ok((resp, Lease { sender, pool: Arc::clone(self) }))
+    }
+
+    async fn connect(&self) -> Result<SendRequest<B>, PoolError> {
+        let Dial { addr, tls, connect_timeout, .. } = &self.dial;
+        let timed_out = || PoolError::Connect(format!("{addr}: connect timed out after {connect_timeout:?}"));
+        tokio::time::timeout(*connect_timeout, async {
+            let stream =
+                tokio::net::TcpStream::connect(addr).await.map_err(|e| PoolError::Connect(format!("{addr}: {e}")))?;
+            let _ = stream.set_nodelay(true);
+            match tls {
+                None => handshake(stream).await,
+                Some((config, name)) => {
+                    let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+                    let stream = connector
+                        .connect(name.clone(), stream)
+                        .await
+                        .map_err(|e| PoolError::Connect(format!("{addr}: TLS: {e}")))?;
+                    handshake(stream).await
+                }
+            }
+        })
+        .await
+        .map_err(|_| timed_out())?
+    }
+}
+
+/// An HTTP/1.1 client connection over `io`, its I/O driven by a task on this worker.
+async fn handshake<T, B: SendBody>(io: T) -> Result<SendRequest<B>, PoolError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = http1::handshake(TokioIo::new(io)).await.map_err(|e| PoolError::Connect(error_chain(&e)))?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!("store connection ended: {e}");
+        }
+    });
+    Ok(sender)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("cannot connect to the store: {0}")]
+    Connect(String),
+    #[error("the store request failed: {0}")]
+    Send(String),
+    #[error("the store sent no answer within {0:?}")]
+    FirstByteTimeout(Duration),
+}
+
+/// An error with its sources, for the log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}

@@ -1,0 +1,263 @@
+//! Forwarding to the store: the request re-addressed path style, stripped of the client's
+//! authentication and hop-by-hop headers, re-signed with the store's own credentials
+//! (header SigV4, `UNSIGNED-PAYLOAD`), its body streamed as it arrives; the store's answer
+//! streamed back unchanged, over this worker's own connections (`pool`).
+//!
+//! The store's credentials never leave this module: they sign, and only the signature goes
+//! on the wire to the store. Nothing here retries: a PUT body cannot be replayed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{self, HeaderMap, HeaderName};
+use http::{Request, Response, Uri};
+use rustls_pki_types::ServerName;
+
+use crate::base::secret::SecretKey;
+use crate::base::time::UnixTime;
+use crate::decision::classify::Asked;
+use crate::sigv4::encode::uri_encode_into;
+use crate::sigv4::{Signer, SigningKeyCache};
+use crate::store::body::{GateBody, Inbound, Inflow};
+use crate::store::pool::{Dial, PoolError, StorePool};
+
+/// Where the store is, how to reach it and how to sign for it.
+#[derive(Debug, Clone)]
+pub struct StoreTarget {
+    pub endpoint: Uri,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret: SecretKey,
+    pub dial: Dial,
+}
+
+pub use crate::config::StoreTimeouts;
+
+impl StoreTarget {
+    /// `endpoint` is `http://` or `https://` (then `tls` verifies it) with a host.
+    pub fn new(
+        endpoint: Uri,
+        region: String,
+        access_key_id: String,
+        secret: SecretKey,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        timeouts: StoreTimeouts,
+    ) -> Result<Self, String> {
+        let host = endpoint.host().ok_or("the store endpoint has no host")?;
+        let https = endpoint.scheme_str() == Some("https");
+        let port = endpoint.port_u16().unwrap_or(if https { 443 } else { 80 });
+        // A bracketed IPv6 literal connects and verifies without its brackets.
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addr = if bare.contains(':') { format!("[{bare}]:{port}") } else { format!("{bare}:{port}") };
+        let tls = match (https, tls) {
+            (false, _) => None,
+            (true, Some(config)) => {
+                let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("{host}: {e}"))?;
+                Some((config, name))
+            }
+            (true, None) => return Err("an https store endpoint needs a TLS configuration".into()),
+        };
+        let dial = Dial { addr, tls, connect_timeout: timeouts.connect, first_byte_timeout: timeouts.first_byte };
+        Ok(Self { endpoint, region, access_key_id, secret, dial })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unreachable: {0}")]
+    Unreachable(String),
+    #[error("the store sent no answer within {0:?}")]
+    FirstByteTimeout(Duration),
+    #[error("store request could not be built: {0}")]
+    Build(String),
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::FirstByteTimeout(after) => Self::FirstByteTimeout(after),
+            PoolError::Connect(why) | PoolError::Send(why) => Self::Unreachable(why),
+        }
+    }
+}
+
+pub struct Upstream {
+    pool: Arc<StorePool<GateBody>>,
+    target: StoreTarget,
+    /// `host[:port]` of the store, as signed.
+    host: String,
+    keys: SigningKeyCache,
+}
+
+/// Headers that describe one hop (RFC 9110 §7.6.1 and the usual proxy extras): stripped in
+/// both directions.
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The client's own addressing, authentication and expectations: replaced or handled by the
+/// gate, never forwarded to the store.
+const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date", "x-amz-security-token"];
+
+impl Upstream {
+    pub fn new(target: StoreTarget) -> Self {
+        let host = target.endpoint.authority().map(ToString::to_string).unwrap_or_default();
+        Self { pool: StorePool::new(target.dial.clone()), target, host, keys: SigningKeyCache::default() }
+    }
+
+    /// Sends the client's request on to the store; `upload` is its body, counted by
+    /// `inflow`.
+    pub async fn forward(
+        &self,
+        parts: http::request::Parts,
+        upload: Inbound,
+        inflow: &Inflow,
+        asked: &Asked,
+        now: UnixTime,
+    ) -> Result<Response<GateBody>, StoreError> {
+        let mut path = String::with_capacity(64);
+        path.push('/');
+        uri_encode_into(&mut path, asked.bucket.name.as_bytes(), false);
+        if let Some(key) = &asked.key {
+            path.push('/');
+            uri_encode_into(&mut path, key.as_bytes(), true);
+        }
+        // The query and copy source come from classification (`Asked::forward`): the store
+        // reads exactly what was decided on.
+        let canonical_query = asked.forward.query.as_str();
+        let mut origin = String::with_capacity(path.len() + 1 + canonical_query.len());
+        origin.push_str(&path);
+        if !canonical_query.is_empty() {
+            origin.push('?');
+            origin.push_str(canonical_query);
+        }
+        let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+
+        let mut headers = forwardable(parts.headers);
+        if let Some(source) = &asked.forward.copy_source {
+            let value = http::HeaderValue::from_str(source).map_err(|e| StoreError::Build(e.to_string()))?;
+            headers.insert("x-amz-copy-source", value);
+        }
+        let req = self.signed(parts.method, origin, &path, canonical_query, headers, GateBody::Upload(upload), now)?;
+        let (resp, lease) = self.pool.send(req, inflow.finished()).await?;
+        let mut resp = resp.map(|body| GateBody::pooled(body, lease));
+        strip_hop_by_hop(resp.headers_mut());
+        Ok(resp)
+    }
+
+    /// Whether the store answers S3: a signed `HEAD` of `bucket` (or of `/` when no bucket
+    /// is configured). Returns the status it answered with.
+    pub async fn probe(&self, bucket: Option<&str>, now: UnixTime) -> Result<http::StatusCode, StoreError> {
+        let mut path = String::from("/");
+        if let Some(b) = bucket {
+            uri_encode_into(&mut path, b.as_bytes(), false);
+        }
+        let origin: Uri = path.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let req = self.signed(http::Method::HEAD, origin, &path, "", HeaderMap::new(), GateBody::empty(), now)?;
+        let (resp, lease) = self.pool.send(req, std::future::ready(())).await?;
+        let resp = resp.map(|body| GateBody::pooled(body, lease));
+        Ok(resp.status())
+    }
+
+    /// A store request signed with the store's own key (header SigV4, `UNSIGNED-PAYLOAD`).
+    #[allow(clippy::too_many_arguments)] // the parts of one request, each used once
+    fn signed(
+        &self,
+        method: http::Method,
+        origin: Uri,
+        path: &str,
+        canonical_query: &str,
+        mut headers: HeaderMap,
+        body: GateBody,
+        now: UnixTime,
+    ) -> Result<Request<GateBody>, StoreError> {
+        let signer = Signer {
+            access_key_id: &self.target.access_key_id,
+            secret: &self.target.secret,
+            region: &self.target.region,
+            service: "s3",
+        };
+        signer.sign_headers(method.as_str(), path, canonical_query, &self.host, &mut headers, now, &self.keys);
+        if let Ok(host) = http::HeaderValue::from_str(&self.host) {
+            headers.insert(header::HOST, host);
+        }
+        // HTTP/1 connections take the path (origin form) on the request line; the store's
+        // authority is in the Host header, which the signature covers.
+        let mut req = Request::builder().method(method).uri(origin).version(http::Version::HTTP_11);
+        if let Some(h) = req.headers_mut() {
+            *h = headers;
+        }
+        req.body(body).map_err(|e| StoreError::Build(e.to_string()))
+    }
+}
+
+/// The client's headers minus hop-by-hop ones (including any the Connection header names)
+/// and its authentication.
+fn forwardable(mut headers: HeaderMap) -> HeaderMap {
+    strip(&mut headers, |name| HOP_BY_HOP.contains(&name) || CLIENT_ONLY.contains(&name));
+    headers
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    strip(headers, |name| HOP_BY_HOP.contains(&name));
+}
+
+/// Removes the headers `doomed` picks and those the Connection header names. One pass
+/// over the names present, compared as strings: most requests carry none of them, and
+/// then nothing is hashed or removed.
+fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
+    let named_by_connection = |name: &str| {
+        headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|n| n.trim().eq_ignore_ascii_case(name))
+    };
+    let has_connection = headers.contains_key(header::CONNECTION);
+    let found: Vec<HeaderName> = headers
+        .keys()
+        .filter(|n| doomed(n.as_str()) || (has_connection && named_by_connection(n.as_str())))
+        .cloned()
+        .collect();
+    for name in found {
+        headers.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("host", "gate"),
+            ("connection", "keep-alive, X-Private"),
+            ("x-private", "1"),
+            ("keep-alive", "timeout=5"),
+            ("authorization", "AWS4-HMAC-SHA256 Credential=x"),
+            ("x-amz-security-token", "t"),
+            ("range", "bytes=0-1"),
+            ("x-amz-meta-a", "b"),
+        ] {
+            h.append(HeaderName::from_static(k), http::HeaderValue::from_static(v));
+        }
+        let kept = forwardable(h.clone());
+        let mut names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["range", "x-amz-meta-a"]);
+        strip_hop_by_hop(&mut h);
+        assert!(h.contains_key("host") && h.contains_key("authorization") && !h.contains_key("x-private"));
+        assert!(!h.contains_key("connection") && !h.contains_key("keep-alive"));
+    }
+}
