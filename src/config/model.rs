@@ -292,9 +292,4 @@ pub struct StoreTimeouts {
     pub first_byte: Duration,
 }
 
-/// `vpce-` followed by 1 to 32 lowercase hex digits.
-pub fn is_vpce_id(s: &str) -> bool {
-    s.strip_prefix("vpce-").is_some_and(|hex| {
-        !hex.is_empty() && hex.len() <= 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
-}
+pub use crate::base::ids::is_vpce_id;

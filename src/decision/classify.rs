@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method};
 
+use crate::base::ids::is_account_id;
 use crate::base::s3err::S3Error;
 use crate::config::{AccessPoint, Bucket, OutpostConfig, StoreTraits};
 use crate::decision::guard;
@@ -237,8 +238,7 @@ impl Catalog {
             if let Some((ap_part, outpost)) = prefix.rsplit_once('.')
                 && let Some((name, account)) = ap_part.rsplit_once('-')
                 && outpost.starts_with("op-")
-                && account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
+                && is_account_id(account)
             {
                 return Ok((Addressed::AccessPoint { name, account, outpost }, path));
             }

@@ -25,6 +25,7 @@ use super::arn::ArnGlob;
 use super::error::{PolicyError, err};
 use super::keys::{Facts, Found, Key, Val};
 use super::pattern::Pattern;
+use crate::base::ids::parse_net;
 use crate::base::time::parse_iso8601_ms;
 
 /// One operator applied to one key.
@@ -245,12 +246,6 @@ fn parse_bool(s: &str) -> Option<bool> {
     } else {
         None
     }
-}
-
-/// A CIDR, or a bare address meaning /32 or /128.
-fn parse_net(s: &str) -> Option<IpNet> {
-    let s = s.trim();
-    s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// IPv4 clients on a dual-stack socket appear as `::ffff:a.b.c.d`; policies name them as IPv4.

@@ -10,6 +10,7 @@ use super::condition;
 use super::error::{PolicyError, err};
 use super::glob::Glob;
 use super::model::{Effect, Negatable, Policy, PolicyKind, PrincipalPattern, Principals, Statement};
+use crate::base::ids::is_account_id;
 
 impl Policy {
     pub fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Self, PolicyError> {
@@ -192,7 +193,7 @@ fn aws_principal(name: &str, path: &str) -> Result<PrincipalPattern, PolicyError
     if name == "*" {
         return Ok(PrincipalPattern::Everyone);
     }
-    if name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()) {
+    if is_account_id(name) {
         return Ok(PrincipalPattern::Account(name.to_owned()));
     }
     if name.contains('*') || name.contains('?') {
@@ -200,8 +201,7 @@ fn aws_principal(name: &str, path: &str) -> Result<PrincipalPattern, PolicyError
     }
     if let Some(rest) = name.strip_prefix("arn:aws:iam::")
         && let Some((account, resource)) = rest.split_once(':')
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+        && is_account_id(account)
     {
         if resource == "root" {
             return Ok(PrincipalPattern::Account(account.to_owned()));

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Validator;
+use crate::base::ids::is_account_id;
 use crate::base::secret::SecretKey;
 use crate::config::model::{AccessKey, Role, User};
 use crate::config::raw;
@@ -148,10 +149,6 @@ impl Validator {
     }
 }
 
-pub(super) fn is_account(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// A new key file with one random key, readable by its owner only.
 fn create_key_file(path: &Path) -> std::io::Result<()> {
     use base64::Engine as _;
@@ -187,5 +184,5 @@ fn parse_iam_arn(arn: &str, kind: &str) -> Option<(String, String)> {
     let (account, resource) = rest.split_once(':')?;
     let path = resource.strip_prefix(kind)?;
     let name = path.rsplit('/').next()?;
-    (is_account(account) && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
+    (is_account_id(account) && !name.is_empty()).then(|| (account.to_owned(), name.to_owned()))
 }

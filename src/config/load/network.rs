@@ -3,13 +3,14 @@
 use ipnet::IpNet;
 
 use super::Validator;
-use crate::config::model::{NetworkConfig, Vpc, is_vpce_id};
+use crate::base::ids::{is_vpce_id, parse_net};
+use crate::config::model::{NetworkConfig, Vpc};
 use crate::config::raw;
 
 impl Validator {
     pub(super) fn network(&mut self, raw: raw::RawNetwork) -> NetworkConfig {
         let net = |key: String, s: &str, problems: &mut Self| -> Option<IpNet> {
-            s.parse::<IpNet>().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from)).or_else(|| {
+            parse_net(s).or_else(|| {
                 problems.problem(key, format!("\"{s}\" is not an address or CIDR"));
                 None
             })

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::Validator;
-use super::identity::is_account;
+use crate::base::ids::is_account_id;
 use crate::config::model::{OutpostConfig, ProxyMode, ServerConfig, TlsFiles};
 use crate::config::raw;
 
@@ -119,7 +119,7 @@ impl Validator {
         if o.region.is_empty() || !o.region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             self.problem("outpost.region", format!("\"{}\" is not a region such as \"us-east-1\"", o.region));
         }
-        if !is_account(&o.account_id) {
+        if !is_account_id(&o.account_id) {
             self.problem("outpost.account_id", format!("\"{}\" is not a 12-digit account id", o.account_id));
         }
         if !o.outpost_id.starts_with("op-") || o.outpost_id.contains(['/', ':', '.']) {
