@@ -15,7 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::HeaderMap;
 use outpost_gate::secret::SecretKey;
 use outpost_gate::sigv4::v4a::{derive_private_key, derive_public_key, verify_der};
-use outpost_gate::sigv4::{PresignedAuth, Query, SignedRequest, Signer, SigningKeyCache, verify};
+use outpost_gate::sigv4::{Query, SigAuth, SignedRequest, Signer, SigningKeyCache, verify};
 use outpost_gate::time::UnixTime;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 
@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
 
     let run = |keys: &SigningKeyCache| {
         let q = Query::parse(black_box(&raw_query)).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         let req = SignedRequest { method: "GET", raw_path: black_box(PATH), query: &q, headers: &headers, host: HOST };
         verify(&req, &auth, &secret, now, 900, keys).unwrap();
     };
@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let raw_v4a = url_v4a.split_once('?').unwrap().1.to_owned();
     let run_v4a = |keys: &SigningKeyCache| {
         let q = Query::parse(black_box(&raw_v4a)).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         let req = SignedRequest { method: "GET", raw_path: black_box(PATH), query: &q, headers: &headers, host: HOST };
         verify(&req, &auth, &secret, now, 900, keys).unwrap();
     };

@@ -30,7 +30,7 @@ use outpost_gate::sigv4::canonical::{CanonicalRequest, string_to_sign};
 use outpost_gate::sigv4::encode::uri_encode;
 use outpost_gate::sigv4::key::{derive_signing_key, signature_hex};
 use outpost_gate::sigv4::v4a::{derive_public_key, string_to_sign_v4a, verify_der};
-use outpost_gate::sigv4::{PresignedAuth, Query, SignedRequest, Signer, verify};
+use outpost_gate::sigv4::{Query, SigAuth, SignedRequest, Signer, verify};
 use outpost_gate::time::UnixTime;
 use sha2::{Digest, Sha256};
 
@@ -146,7 +146,7 @@ fn s3_documentation_example_presigned_get() {
         "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404",
     )
     .unwrap();
-    let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+    let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
     let h = HeaderMap::new();
     let req = SignedRequest {
         method: "GET",
@@ -172,7 +172,7 @@ fn s3_on_outposts_access_point_example_presigned_get() {
     assert!(url.ends_with("X-Amz-Signature=a944fbe2bfbae429f922746546d1c6f890649c88ba7826bd1d258ac13f327e09"), "{url}");
 
     let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
-    let auth = PresignedAuth::parse(&q, "us-west-2").unwrap();
+    let auth = SigAuth::from_query(&q, "us-west-2").unwrap();
     assert_eq!(auth.scope(), "20210827/us-west-2/s3-outposts/aws4_request");
     let h = HeaderMap::new();
     let req = SignedRequest { method: "GET", raw_path: "/obj", query: &q, headers: &h, host };
@@ -229,7 +229,7 @@ fn check_v4a_case(dir: &Path, compare_canonical: bool) {
             at,
         );
         let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         let h = HeaderMap::new();
         let signed = SignedRequest {
             method: &req.method,
@@ -321,7 +321,7 @@ fn sigv4a_presigned_url_through_the_verifier() {
         Signer { access_key_id: "ACCESS_KEY_ID", secret: &secret, region: "us-west-2", service: "s3-outposts" };
     let url = signer.presign_url_v4a("GET", "https", host, "/obj", &[], "us-*", 900, None, at);
     let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
-    let auth = PresignedAuth::parse(&q, "us-west-2").unwrap();
+    let auth = SigAuth::from_query(&q, "us-west-2").unwrap();
     assert_eq!(auth.scope(), "20210827/s3-outposts/aws4_request");
     let h = HeaderMap::new();
     let req = SignedRequest { method: "GET", raw_path: "/obj", query: &q, headers: &h, host };

@@ -66,6 +66,28 @@ impl S3Error {
             .with("ServerTime", now.iso8601().to_string())
     }
 
+    /// A header-signed request more than 15 minutes from the gate's clock.
+    pub fn request_time_too_skewed(signed_at: crate::base::time::UnixTime, now: crate::base::time::UnixTime) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        )
+        .with("RequestTime", signed_at.amz().to_string())
+        .with("ServerTime", now.iso8601().to_string())
+        .with("MaxAllowedSkewMilliseconds", "900000")
+    }
+
+    /// S3's answer to a signature that is well formed but wrong. Callers add what the gate
+    /// computed (never what the client sent as its signature).
+    pub fn signature_mismatch() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        )
+    }
+
     pub fn headers_not_signed(names: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,

@@ -16,8 +16,9 @@ use crate::decision::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
 use crate::policy::{AccessPointFacts, AuthFacts, Facts};
 use crate::session::token::SessionKind;
-use crate::sigv4::presigned::{Algorithm, is_presigned};
-use crate::sigv4::{PresignedAuth, Query, SignedRequest, verify};
+use crate::sigv4::auth::Algorithm;
+use crate::sigv4::presigned::is_presigned;
+use crate::sigv4::{Query, SigAuth, SignedRequest, verify};
 
 /// Who signed the request, established once at arrival.
 pub struct Authenticated {
@@ -187,17 +188,8 @@ impl Decider {
             }
             return Err(S3Error::access_denied());
         }
-        let auth = PresignedAuth::parse(query, &self.catalog.outpost.region)?;
-        let (caller, secret, token_expires) = match self.credentials.lookup(&auth.access_key_id) {
-            // A permanent key: a session token cannot belong to it.
-            Some(_) if auth.security_token.is_some() => return Err(S3Error::invalid_token()),
-            Some(entry) => (Caller::User(Arc::clone(&entry.user)), entry.secret.clone(), None),
-            None => {
-                let (caller, secret, expires) =
-                    self.open_session(&auth.access_key_id, auth.security_token.as_deref(), now)?;
-                (caller, secret, Some(expires))
-            }
-        };
+        let auth = SigAuth::from_query(query, &self.catalog.outpost.region)?;
+        let (caller, secret, token_expires) = self.signer(&auth, now)?;
         let signed = SignedRequest {
             method: parts.method.as_str(),
             raw_path: parts.uri.path(),
@@ -214,6 +206,25 @@ impl Decider {
             algorithm: auth.algorithm,
             access_key_id: auth.access_key_id,
         })
+    }
+
+    /// Who signed with `auth`'s access key, the secret to check the signature with, and when
+    /// a session's token expires: a configured user's key (which no token may accompany), or
+    /// a session key opened from its token.
+    pub fn signer(
+        &self,
+        auth: &SigAuth,
+        now: UnixTime,
+    ) -> Result<(Caller, crate::base::secret::SecretKey, Option<UnixTime>), S3Error> {
+        match self.credentials.lookup(&auth.access_key_id) {
+            Some(_) if auth.security_token.is_some() => Err(S3Error::invalid_token()),
+            Some(entry) => Ok((Caller::User(Arc::clone(&entry.user)), entry.secret.clone(), None)),
+            None => {
+                let (caller, secret, expires) =
+                    self.open_session(&auth.access_key_id, auth.security_token.as_deref(), now)?;
+                Ok((caller, secret, Some(expires)))
+            }
+        }
     }
 
     /// A session key: its token must be present, open with one of our keys, belong to this

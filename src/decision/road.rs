@@ -14,7 +14,7 @@ use crate::decision::guard::{check_headers, request_tags};
 use crate::decision::trace::Recorder;
 use crate::policy::Facts;
 use crate::sigv4::Query;
-use crate::sigv4::presigned::Algorithm;
+use crate::sigv4::auth::Algorithm;
 
 /// The request as the road reads it.
 #[derive(Clone, Copy)]

@@ -24,7 +24,7 @@ use crate::decision::trace::{Recorder, render};
 use crate::ops::access::Entry;
 use crate::ops::activity::Busy;
 use crate::sigv4::Query;
-use crate::sigv4::presigned::Algorithm;
+use crate::sigv4::auth::Algorithm;
 use crate::store::body::{GateBody, Inbound, Inflow, Logged};
 use crate::store::upstream::{StoreError, StoreTarget, Upstream};
 

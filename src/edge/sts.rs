@@ -18,7 +18,7 @@ use crate::base::time::UnixTime;
 use crate::decision::decide::{Caller, Decider, host_of};
 use crate::session::{MintError, Session, mint};
 use crate::sigv4::Query;
-use crate::sigv4::header::{HeaderAuth, HeaderSigned, verify_header};
+use crate::sigv4::{SigAuth, SignedRequest, verify};
 use crate::store::body::GateBody;
 
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -68,6 +68,15 @@ impl StsError {
                 "ExpiredToken",
                 "The security token included in the request is expired",
             ),
+            // STS's words for a request outside its 15 minutes, and for a malformed header.
+            "RequestTimeTooSkewed" => Self::sender(
+                StatusCode::BAD_REQUEST,
+                "SignatureDoesNotMatch",
+                "Signature expired: the request's x-amz-date is more than 15 minutes from the server's time.",
+            ),
+            "AuthorizationHeaderMalformed" | "InvalidRequest" => {
+                Self { status: StatusCode::BAD_REQUEST, code: "IncompleteSignature", message: e.message.to_string() }
+            }
             code => Self { status: e.status, code, message: e.message.to_string() },
         }
     }
@@ -127,7 +136,7 @@ fn serve(decider: &Decider, parts: &http::request::Parts, body: &[u8], now: Unix
         Ok(h) => h,
         Err(e) => return fail(StsError::from_auth(&e)),
     };
-    let auth = match HeaderAuth::parse(&parts.headers, &decider.catalog.outpost.region, "sts") {
+    let mut auth = match SigAuth::from_header(&parts.headers, &decider.catalog.outpost.region, &["sts"]) {
         None => {
             return fail(StsError::sender(
                 StatusCode::FORBIDDEN,
@@ -138,13 +147,9 @@ fn serve(decider: &Decider, parts: &http::request::Parts, body: &[u8], now: Unix
         Some(Err(e)) => return fail(StsError::from_auth(&e)),
         Some(Ok(a)) => a,
     };
-    let (caller, secret) = match decider.credentials.lookup(&auth.access_key_id) {
-        Some(_) if auth.security_token.is_some() => return fail(StsError::from_auth(&S3Error::invalid_token())),
-        Some(entry) => (Caller::User(std::sync::Arc::clone(&entry.user)), entry.secret.clone()),
-        None => match decider.open_session(&auth.access_key_id, auth.security_token.as_deref(), now) {
-            Ok((caller, secret, _)) => (caller, secret),
-            Err(e) => return fail(StsError::from_auth(&e)),
-        },
+    let (caller, secret, _) = match decider.signer(&auth, now) {
+        Ok(found) => found,
+        Err(e) => return fail(StsError::from_auth(&e)),
     };
     // The signature covers the body through its hash, so the hash is ours to compute: a
     // client's `x-amz-content-sha256` would let a captured signature carry another body.
@@ -158,15 +163,10 @@ fn serve(decider: &Decider, parts: &http::request::Parts, body: &[u8], now: Unix
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         ));
     }
-    let signed = HeaderSigned {
-        method: "POST",
-        canonical_uri: "/",
-        canonical_query: "",
-        headers: &parts.headers,
-        host,
-        payload_hash: &payload_hash,
-    };
-    if let Err(e) = verify_header(&signed, &auth, &secret, now, &decider.credentials.signing_keys) {
+    auth.payload_hash = payload_hash;
+    let query = Query::parse("").unwrap_or_else(|_| Query::from_pairs([]));
+    let signed = SignedRequest { method: "POST", raw_path: "/", query: &query, headers: &parts.headers, host };
+    if let Err(e) = verify(&signed, &auth, &secret, now, 0, &decider.credentials.signing_keys) {
         return fail(StsError::from_auth(&e));
     }
 

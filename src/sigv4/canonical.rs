@@ -6,6 +6,7 @@
 //! sent for S3, the canonical query, the payload hash) is the caller's choice, so the same
 //! builder serves S3's rules and the generic suite's.
 
+use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 /// `UNSIGNED-PAYLOAD`: what presigned S3 requests hash instead of the body, and what the
@@ -54,6 +55,21 @@ impl CanonicalRequest {
             }
         }
         self.buf.push(b'\n');
+    }
+
+    /// The lines of the headers named in `signed_headers` (`a;b;c`, already sorted by the
+    /// signer): `host` from what the client addressed, the others from `headers`; the
+    /// session token's value replaced when `redact` (for echoing in an error).
+    pub fn signed_headers(&mut self, signed_headers: &str, host: &str, headers: &HeaderMap, redact: bool) {
+        for name in signed_headers.split(';') {
+            if name == "host" {
+                self.header(name, [host.as_bytes()]);
+            } else if redact && name == "x-amz-security-token" {
+                self.header(name, [b"REDACTED".as_slice()]);
+            } else {
+                self.header(name, headers.get_all(name).iter().map(http::HeaderValue::as_bytes));
+            }
+        }
     }
 
     pub fn finish(mut self, signed_headers: &str, payload_hash: &str) -> Vec<u8> {

@@ -13,10 +13,11 @@
 //! Not here: chunked `STREAMING-*` payload signatures, SigV2; header auth for S3 requests
 //! themselves (`REST-HEADER`).
 
+pub mod auth;
+pub mod authorization;
 pub mod cache;
 pub mod canonical;
 pub mod encode;
-pub mod header;
 pub mod key;
 pub mod presigned;
 pub mod query;
@@ -24,8 +25,8 @@ pub mod sign;
 pub mod v4a;
 pub mod verify;
 
+pub use auth::{Algorithm, AuthForm, SigAuth};
 pub use cache::SigningKeyCache;
-pub use presigned::PresignedAuth;
 pub use query::{Query, QueryPair};
 pub use sign::Signer;
 pub use verify::{SignedRequest, verify};

@@ -1,4 +1,4 @@
-//! Parsing the query-string authentication parameters of a presigned URL
+//! Parsing the query-string authentication parameters of a presigned URL into a `SigAuth`
 //! (Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS Signature
 //! Version 4)").
 //!
@@ -6,11 +6,10 @@
 //! configured region and the accepted services, the date format and the expiry range. It
 //! reads no clock and knows no keys; `verify` does the rest. Messages are S3's own.
 
-use std::fmt;
-
-use super::canonical::ALGORITHM;
+use super::auth::{Algorithm, AuthForm, SigAuth};
+use super::canonical::UNSIGNED_PAYLOAD;
 use super::query::Query;
-use super::v4a::{ALGORITHM_V4A, region_set_covers};
+use super::v4a::region_set_covers;
 use crate::base::s3err::S3Error;
 use crate::base::time::UnixTime;
 
@@ -35,33 +34,6 @@ pub const AUTH_PARAMS: [&str; 8] = [
     X_AMZ_REGION_SET,
 ];
 
-/// The two signature algorithms of presigned URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    /// SigV4, `AWS4-HMAC-SHA256`.
-    HmacSha256,
-    /// SigV4a, `AWS4-ECDSA-P256-SHA256` (see `v4a`).
-    EcdsaP256,
-}
-
-impl Algorithm {
-    /// As `X-Amz-Algorithm` and `s3-outposts:signatureversion` name it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::HmacSha256 => ALGORITHM,
-            Self::EcdsaP256 => ALGORITHM_V4A,
-        }
-    }
-
-    pub fn from_name(name: &[u8]) -> Option<Self> {
-        match name {
-            b"AWS4-HMAC-SHA256" => Some(Self::HmacSha256),
-            b"AWS4-ECDSA-P256-SHA256" => Some(Self::EcdsaP256),
-            _ => None,
-        }
-    }
-}
-
 /// S3 accepts presigned URLs for at most a week.
 pub const MAX_EXPIRES_SECS: u32 = 604_800;
 
@@ -77,81 +49,9 @@ pub fn is_presigned(query: &Query<'_>) -> bool {
     query.iter().any(|p| p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref()))
 }
 
-/// The authentication parameters of one presigned request, checked for form.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PresignedAuth {
-    pub algorithm: Algorithm,
-    pub access_key_id: String,
-    /// `AKID/date/region/service/aws4_request` (SigV4a: `AKID/date/service/aws4_request`),
-    /// decoded and checked; the accessors below slice it, so parsing allocates it once.
-    credential: String,
-    /// `X-Amz-Region-Set` of a SigV4a URL, checked to cover the configured region.
-    pub region_set: Option<String>,
-    /// `X-Amz-Date` as sent, for the string to sign.
-    pub amz_date: String,
-    pub signed_at: UnixTime,
-    pub expires_secs: u32,
-    pub signed_headers: String,
-    pub signature: String,
-    pub security_token: Option<String>,
-}
-
-impl fmt::Debug for PresignedAuth {
-    // The signature and the session token are bearer material: never printed.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PresignedAuth")
-            .field("algorithm", &self.algorithm)
-            .field("access_key_id", &self.access_key_id)
-            .field("scope", &self.scope())
-            .field("amz_date", &self.amz_date)
-            .field("expires_secs", &self.expires_secs)
-            .field("signed_headers", &self.signed_headers)
-            .field("signature", &"***")
-            .field("security_token", &self.security_token.as_ref().map(|_| "***"))
-            .finish_non_exhaustive()
-    }
-}
-
-impl PresignedAuth {
-    /// The signing-key cache id: `ACCESS_KEY/date/region/service` (SigV4a keys do not
-    /// depend on the date or region: `ACCESS_KEY/date/service`, unused).
-    pub fn key_id(&self) -> &str {
-        self.credential.strip_suffix("/aws4_request").unwrap_or(&self.credential)
-    }
-
-    /// `date/region/service/aws4_request` (SigV4a: `date/service/aws4_request`).
-    pub fn scope(&self) -> &str {
-        self.credential.get(self.access_key_id.len() + 1..).unwrap_or_default()
-    }
-
-    fn scope_part(&self, i: usize) -> &str {
-        self.scope().split('/').nth(i).unwrap_or_default()
-    }
-
-    pub fn date(&self) -> &str {
-        self.scope_part(0)
-    }
-
-    /// The scope's region; SigV4a scopes have none (see `region_set`).
-    pub fn region(&self) -> &str {
-        match self.algorithm {
-            Algorithm::HmacSha256 => self.scope_part(1),
-            Algorithm::EcdsaP256 => "",
-        }
-    }
-
-    pub fn service(&self) -> &str {
-        match self.algorithm {
-            Algorithm::HmacSha256 => self.scope_part(2),
-            Algorithm::EcdsaP256 => self.scope_part(1),
-        }
-    }
-
-    pub fn expires_at(&self) -> UnixTime {
-        UnixTime(self.signed_at.0.saturating_add(i64::from(self.expires_secs)))
-    }
-
-    pub fn parse(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
+impl SigAuth {
+    /// The parameters of a presigned URL.
+    pub fn from_query(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
         for name in REQUIRED {
             match query.lookup(name) {
                 (0, _) => {
@@ -250,6 +150,8 @@ impl PresignedAuth {
             signed_headers,
             signature,
             security_token,
+            form: AuthForm::Query,
+            payload_hash: UNSIGNED_PAYLOAD.to_owned(),
         })
     }
 }

@@ -216,7 +216,7 @@ impl Signer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigv4::{PresignedAuth, SignedRequest, verify};
+    use crate::sigv4::{SigAuth, SignedRequest, verify};
 
     #[test]
     fn reproduces_the_s3_documentation_presigned_url() {
@@ -241,7 +241,7 @@ mod tests {
         let url = signer.presign_url("PUT", "http", "h:8080", path, &[("x-id", "PutObject")], 60, Some("tok/+="), now);
         let raw_query = url.split_once('?').unwrap().1;
         let q = Query::parse(raw_query).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         let h = HeaderMap::new();
         let req = SignedRequest { method: "PUT", raw_path: path, query: &q, headers: &h, host: "h:8080" };
         verify(&req, &auth, &secret, now, 0, &SigningKeyCache::default()).unwrap();
@@ -249,7 +249,7 @@ mod tests {
 
         let url = signer.presign_url_v4a("GET", "http", "h:8080", path, &[], "us-*", 60, None, now);
         let q = Query::parse(url.split_once('?').unwrap().1).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         assert_eq!(
             (auth.algorithm.name(), auth.scope()),
             ("AWS4-ECDSA-P256-SHA256", "20231114/s3-outposts/aws4_request")

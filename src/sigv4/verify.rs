@@ -9,10 +9,11 @@
 
 use http::HeaderMap;
 
+use super::auth::{Algorithm, AuthForm, SigAuth};
 use super::cache::SigningKeyCache;
-use super::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
+use super::canonical::{CanonicalRequest, string_to_sign};
 use super::key::{derive_signing_key, sign_hex};
-use super::presigned::{Algorithm, PresignedAuth, X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
+use super::presigned::{X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
 use super::v4a::{MAX_DER_LEN, V4aCache, derive_public_key, string_to_sign_v4a_hashed, verify_der};
 use crate::base::s3err::S3Error;
@@ -37,18 +38,28 @@ const MAY_GO_UNSIGNED: [&str; 1] = ["x-amz-content-sha256"];
 
 pub fn verify(
     req: &SignedRequest<'_>,
-    auth: &PresignedAuth,
+    auth: &SigAuth,
     secret: &SecretKey,
     now: UnixTime,
     max_skew_secs: i64,
     keys: &SigningKeyCache,
 ) -> Result<(), S3Error> {
-    if auth.signed_at.0 > now.0.saturating_add(max_skew_secs) {
-        return Err(S3Error::not_yet_valid(auth.signed_at, now));
-    }
-    let expires_at = auth.expires_at();
-    if now > expires_at {
-        return Err(S3Error::expired(auth.expires_secs, expires_at, now));
+    match auth.form {
+        AuthForm::Query => {
+            if auth.signed_at.0 > now.0.saturating_add(max_skew_secs) {
+                return Err(S3Error::not_yet_valid(auth.signed_at, now));
+            }
+            let expires_at = auth.expires_at();
+            if now > expires_at {
+                return Err(S3Error::expired(auth.expires_secs, expires_at, now));
+            }
+        }
+        // A header-signed request is good for 15 minutes either side of its date.
+        AuthForm::Header => {
+            if auth.signed_at.0.abs_diff(now.0) > u64::from(HEADER_WINDOW_SECS) {
+                return Err(S3Error::request_time_too_skewed(auth.signed_at, now));
+            }
+        }
     }
 
     check_signed_headers(req, &auth.signed_headers)?;
@@ -70,6 +81,9 @@ pub fn verify(
     }
 }
 
+/// How long a header-signed request is good for, either side of its date.
+pub const HEADER_WINDOW_SECS: u32 = 900;
+
 /// The path as S3 would canonicalise the key it names: decoded once, every byte but the
 /// unreserved ones and `/` encoded again. `None` for a path that does not decode.
 fn canonical_path(raw_path: &str) -> Option<String> {
@@ -79,7 +93,7 @@ fn canonical_path(raw_path: &str) -> Option<String> {
 
 fn check_signature(
     req: &SignedRequest<'_>,
-    auth: &PresignedAuth,
+    auth: &SigAuth,
     secret: &SecretKey,
     now: UnixTime,
     keys: &SigningKeyCache,
@@ -102,7 +116,7 @@ fn check_signature(
 /// the canonical request) was checked afresh.
 fn verify_v4a(
     req: &SignedRequest<'_>,
-    auth: &PresignedAuth,
+    auth: &SigAuth,
     secret: &SecretKey,
     now: UnixTime,
     keys: &SigningKeyCache,
@@ -159,39 +173,35 @@ fn check_signed_headers(req: &SignedRequest<'_>, signed_headers: &str) -> Result
 }
 
 /// The canonical request; with `redact`, the session token's value is replaced, for echoing.
-fn canonical_request(req: &SignedRequest<'_>, auth: &PresignedAuth, redact: bool) -> Vec<u8> {
-    let mut query = req.query.canonical(|k| k != X_AMZ_SIGNATURE.as_bytes());
-    if redact && let Some(token) = &auth.security_token {
+fn canonical_request(req: &SignedRequest<'_>, auth: &SigAuth, redact: bool) -> Vec<u8> {
+    let mut query = match auth.form {
+        AuthForm::Query => req.query.canonical(|k| k != X_AMZ_SIGNATURE.as_bytes()),
+        AuthForm::Header => req.query.canonical(|_| true),
+    };
+    if redact
+        && auth.form == AuthForm::Query
+        && let Some(token) = &auth.security_token
+    {
         let encoded = super::encode::uri_encode(token.as_bytes(), false);
         query =
             query.replace(&format!("{X_AMZ_SECURITY_TOKEN}={encoded}"), &format!("{X_AMZ_SECURITY_TOKEN}=REDACTED"));
     }
     let mut c = CanonicalRequest::new(req.method, req.raw_path, &query);
-    for name in auth.signed_headers.split(';') {
-        if name == "host" {
-            c.header(name, [req.host.as_bytes()]);
-        } else {
-            c.header(name, req.headers.get_all(name).iter().map(http::HeaderValue::as_bytes));
-        }
-    }
-    c.finish(&auth.signed_headers, UNSIGNED_PAYLOAD)
+    c.signed_headers(&auth.signed_headers, req.host, req.headers, redact);
+    c.finish(&auth.signed_headers, &auth.payload_hash)
 }
 
 /// S3's SignatureDoesNotMatch, with what the gate computed so a client can find its error.
 /// The signature the client sent and any session token are left out.
-fn mismatch(req: &SignedRequest<'_>, auth: &PresignedAuth, sts: &str) -> S3Error {
+fn mismatch(req: &SignedRequest<'_>, auth: &SigAuth, sts: &str) -> S3Error {
     let echoed = canonical_request(req, auth, true);
     let spaced_hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
-    S3Error::new(
-        http::StatusCode::FORBIDDEN,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-    )
-    .with("AWSAccessKeyId", auth.access_key_id.clone())
-    .with("StringToSign", sts)
-    .with("StringToSignBytes", spaced_hex(sts.as_bytes()))
-    .with("CanonicalRequest", String::from_utf8_lossy(&echoed).into_owned())
-    .with("CanonicalRequestBytes", spaced_hex(&echoed))
+    S3Error::signature_mismatch()
+        .with("AWSAccessKeyId", auth.access_key_id.clone())
+        .with("StringToSign", sts)
+        .with("StringToSignBytes", spaced_hex(sts.as_bytes()))
+        .with("CanonicalRequest", String::from_utf8_lossy(&echoed).into_owned())
+        .with("CanonicalRequestBytes", spaced_hex(&echoed))
 }
 
 #[cfg(test)]
@@ -207,7 +217,7 @@ mod tests {
 
     fn run(path: &str, query: &str, headers: &HeaderMap, host: &str, now: UnixTime) -> Result<(), S3Error> {
         let q = Query::parse(query).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1")?;
+        let auth = SigAuth::from_query(&q, "us-east-1")?;
         let req = SignedRequest { method: "GET", raw_path: path, query: &q, headers, host };
         verify(&req, &auth, &SecretKey::new(SECRET), now, 900, &SigningKeyCache::default())
     }
@@ -222,7 +232,7 @@ mod tests {
     #[test]
     fn example_get_object_intermediate_values() {
         let q = Query::parse(DOC_QUERY).unwrap();
-        let auth = PresignedAuth::parse(&q, "us-east-1").unwrap();
+        let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
         let h = HeaderMap::new();
         let req = SignedRequest {
             method: "GET",
