@@ -96,8 +96,8 @@ impl SigAuth {
         let bad_credential = || malformed(format!("the Credential is mal-formed; expecting \"{scope_shape}\"."));
         let parts: Vec<&str> = credential.split('/').collect();
         let (access_key_id, date, cred_region, service, terminal) = match (v4a, parts.as_slice()) {
-            (false, [a, d, r, s, t]) => (*a, *d, *r, *s, *t),
-            (true, [a, d, s, t]) => (*a, *d, "", *s, *t),
+            (false, &[key, date, region, service, terminal]) => (key, date, region, service, terminal),
+            (true, &[key, date, service, terminal]) => (key, date, "", service, terminal),
             _ => return Err(bad_credential()),
         };
         if access_key_id.is_empty() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
