@@ -22,7 +22,8 @@
 //! - [`config`]: the TOML file, checked section by section into the typed model the
 //!   decision reads; TLS material built at load.
 //! - Building blocks, pure: [`sigv4`] (SigV4 and SigV4a: parsing, canonicalization,
-//!   verification with its caches, signing), [`policy`] (the IAM grammar, compiled once,
+//!   verification with its caches, signing), [`payload`] (`aws-chunked` bodies, chunk
+//!   signatures, trailers and checksums, verified as they stream), [`policy`] (the IAM grammar, compiled once,
 //!   evaluated without allocating), [`session`] (sealed STS session tokens, minting).
 //! - [`base`]: secrets, time, S3 error documents, log buffers, metrics counters.
 
@@ -31,6 +32,7 @@ pub mod config;
 pub mod decision;
 pub mod edge;
 pub mod ops;
+pub mod payload;
 pub mod policy;
 pub mod session;
 pub mod sigv4;

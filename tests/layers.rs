@@ -14,7 +14,10 @@ use std::path::Path;
 /// Bottom to top. A file belongs to the first layer whose prefix its path starts with.
 const LAYERS: &[(&str, &[&str])] = &[
     ("base: leaves anyone may use", &["base/"]),
-    ("building blocks: signatures, policies, sessions (pure)", &["sigv4/", "policy/", "session/"]),
+    (
+        "building blocks: signatures, payloads, policies, sessions (pure)",
+        &["sigv4/", "payload/", "policy/", "session/"],
+    ),
     ("configuration: the typed model and its loader", &["config/"]),
     ("decision: classify, authenticate, authorize (pure)", &["decision/"]),
     ("operations: access log, reload, request accounting", &["ops/"]),

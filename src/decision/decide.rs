@@ -4,101 +4,20 @@
 
 use std::sync::Arc;
 
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, header};
 
 use crate::base::s3err::S3Error;
 use crate::base::time::UnixTime;
 use crate::config::{Config, Role, StsConfig, User};
 use crate::decision::authorize::{Decision, PolicyObserver, Subject, Target, ViaAccessPoint, authorize_observed};
+pub use crate::decision::caller::{Authenticated, Caller};
 use crate::decision::classify::{Action, Asked, Catalog};
 use crate::decision::credentials::Credentials;
 use crate::decision::network::{NetworkMap, Origin};
 use crate::policy::keys::AmzHeader;
 use crate::policy::{AccessPointFacts, AuthFacts, Facts};
-use crate::session::token::SessionKind;
 use crate::sigv4::auth::Algorithm;
-use crate::sigv4::presigned::is_presigned;
-use crate::sigv4::{Query, SigAuth, SignedRequest, verify};
-
-/// Who signed the request, established once at arrival.
-pub struct Authenticated {
-    pub caller: Caller,
-    pub access_key_id: String,
-    /// SigV4 or SigV4a (`s3-outposts:signatureversion`).
-    pub algorithm: Algorithm,
-    pub signed_at: UnixTime,
-    /// The earlier of the URL's expiry and its session token's.
-    pub expires_at: UnixTime,
-}
-
-/// The principal behind a key: a user with a permanent key, a user's session
-/// (`GetSessionToken`), or a role's session (`AssumeRole`, instance profiles).
-pub enum Caller {
-    User(Arc<User>),
-    Session { user: Arc<User>, issued: UnixTime },
-    Role { role: Arc<Role>, issued: UnixTime, session_arn: String, userid: String },
-}
-
-impl Caller {
-    /// What policies name: the user ARN, or the role ARN for a role's sessions
-    /// (`aws:PrincipalArn`).
-    pub fn arn(&self) -> &str {
-        match self {
-            Self::User(u) | Self::Session { user: u, .. } => &u.arn,
-            Self::Role { role, .. } => &role.arn,
-        }
-    }
-
-    /// Who is acting, for logs: the assumed-role session ARN for role sessions.
-    pub fn acting_arn(&self) -> &str {
-        match self {
-            Self::Role { session_arn, .. } => session_arn,
-            _ => self.arn(),
-        }
-    }
-
-    pub fn account(&self) -> &str {
-        match self {
-            Self::User(u) | Self::Session { user: u, .. } => &u.account,
-            Self::Role { role, .. } => &role.account,
-        }
-    }
-
-    pub fn policies(&self) -> &[Arc<crate::policy::Policy>] {
-        match self {
-            Self::User(u) | Self::Session { user: u, .. } => &u.policies,
-            Self::Role { role, .. } => &role.policies,
-        }
-    }
-
-    fn principal_type(&self) -> &'static str {
-        match self {
-            Self::User(_) | Self::Session { .. } => "User",
-            Self::Role { .. } => "AssumedRole",
-        }
-    }
-
-    fn username(&self) -> Option<&str> {
-        match self {
-            Self::User(u) | Self::Session { user: u, .. } => Some(&u.name),
-            Self::Role { .. } => None,
-        }
-    }
-
-    fn userid(&self) -> &str {
-        match self {
-            Self::User(u) | Self::Session { user: u, .. } => &u.userid,
-            Self::Role { userid, .. } => userid,
-        }
-    }
-
-    fn token_issue_time(&self) -> Option<UnixTime> {
-        match self {
-            Self::User(_) => None,
-            Self::Session { issued, .. } | Self::Role { issued, .. } => Some(*issued),
-        }
-    }
-}
+use crate::sigv4::{AuthForm, Query};
 
 /// The read-only state deciding needs: buckets, access points, keys (with the signing-key
 /// cache) and the clock-skew allowance.
@@ -166,103 +85,6 @@ impl Decider {
             }
         }
         Ok(())
-    }
-
-    /// Presigned SigV4 only, for now: anything else is an anonymous request, and the gate
-    /// serves no anonymous requests.
-    pub fn authenticate(
-        &self,
-        parts: &http::request::Parts,
-        host: &str,
-        query: &Query<'_>,
-        now: UnixTime,
-    ) -> Result<Authenticated, S3Error> {
-        if !is_presigned(query) {
-            // SigV2 query authentication, as `aws s3 presign` makes it by default in CLI v1.
-            if query.has("AWSAccessKeyId") && query.has("Signature") {
-                return Err(S3Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidRequest",
-                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-                ));
-            }
-            return Err(S3Error::access_denied());
-        }
-        let auth = SigAuth::from_query(query, &self.catalog.outpost.region)?;
-        let (caller, secret, token_expires) = self.signer(&auth, now)?;
-        let signed = SignedRequest {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            query,
-            headers: &parts.headers,
-            host,
-        };
-        verify(&signed, &auth, &secret, now, self.max_skew_secs, &self.credentials.signing_keys)?;
-        let url_expires = auth.expires_at();
-        Ok(Authenticated {
-            caller,
-            expires_at: token_expires.map_or(url_expires, |t| t.min(url_expires)),
-            signed_at: auth.signed_at,
-            algorithm: auth.algorithm,
-            access_key_id: auth.access_key_id,
-        })
-    }
-
-    /// Who signed with `auth`'s access key, the secret to check the signature with, and when
-    /// a session's token expires: a configured user's key (which no token may accompany), or
-    /// a session key opened from its token.
-    pub fn signer(
-        &self,
-        auth: &SigAuth,
-        now: UnixTime,
-    ) -> Result<(Caller, crate::base::secret::SecretKey, Option<UnixTime>), S3Error> {
-        match self.credentials.lookup(&auth.access_key_id) {
-            Some(_) if auth.security_token.is_some() => Err(S3Error::invalid_token()),
-            Some(entry) => Ok((Caller::User(Arc::clone(&entry.user)), entry.secret.clone(), None)),
-            None => {
-                let (caller, secret, expires) =
-                    self.open_session(&auth.access_key_id, auth.security_token.as_deref(), now)?;
-                Ok((caller, secret, Some(expires)))
-            }
-        }
-    }
-
-    /// A session key: its token must be present, open with one of our keys, belong to this
-    /// key id, and not have expired; the secret is derived from it.
-    pub fn open_session(
-        &self,
-        access_key_id: &str,
-        token: Option<&str>,
-        now: UnixTime,
-    ) -> Result<(Caller, crate::base::secret::SecretKey, UnixTime), S3Error> {
-        let (Some(sts), Some(token)) = (&self.sts, token) else {
-            return Err(S3Error::invalid_access_key_id(access_key_id));
-        };
-        let (claims, secret) = sts.keys.open(token).map_err(|_| S3Error::invalid_token())?;
-        if !crate::base::secret::ct_eq(claims.access_key_id.as_bytes(), access_key_id.as_bytes()) {
-            return Err(S3Error::invalid_token());
-        }
-        if now.0 > claims.expires {
-            return Err(S3Error::expired_token());
-        }
-        let issued = UnixTime(claims.issued);
-        let caller = match claims.kind {
-            SessionKind::Session => {
-                let user = self.users.iter().find(|u| u.arn == claims.principal).ok_or_else(S3Error::invalid_token)?;
-                Caller::Session { user: Arc::clone(user), issued }
-            }
-            SessionKind::AssumedRole | SessionKind::InstanceProfile => {
-                let role = self.roles.iter().find(|r| r.arn == claims.principal).ok_or_else(S3Error::invalid_token)?;
-                let session = claims.session_name.clone().unwrap_or_default();
-                Caller::Role {
-                    session_arn: format!("arn:aws:sts::{}:assumed-role/{}/{session}", role.account, role.name),
-                    userid: format!("{}:{session}", role.role_id),
-                    role: Arc::clone(role),
-                    issued,
-                }
-            }
-        };
-        Ok((caller, secret, UnixTime(claims.expires)))
     }
 
     /// The request and, for a copy, its source must both be allowed.
@@ -335,10 +157,12 @@ impl Decider {
             vpc_source_ip: arrival.origin.is_vpc().then_some(arrival.origin.client),
             secure_transport: arrival.secure,
             auth: Some(AuthFacts {
-                auth_type: "REST-QUERY-STRING",
+                auth_type: caller.auth_type(),
                 signature_version: caller.algorithm.name(),
-                // A date within the allowed skew in the future is not a negative age.
-                signature_age_ms: Some(arrival.now_ms.saturating_sub(signed_ms).max(0)),
+                // AWS sets signatureAge for presigned URLs only. A date within the allowed
+                // skew in the future is not a negative age.
+                signature_age_ms: (caller.form == AuthForm::Query)
+                    .then(|| arrival.now_ms.saturating_sub(signed_ms).max(0)),
                 content_sha256: header("x-amz-content-sha256").unwrap_or(crate::sigv4::canonical::UNSIGNED_PAYLOAD),
             }),
             prefix: list_key("prefix"),
@@ -361,18 +185,44 @@ impl Decider {
     }
 }
 
-/// The access key id of `X-Amz-Credential`, if it looks like one (for the log line).
-pub fn claimed_access_key(query: &Query<'_>) -> Option<String> {
-    let credential = query.get(crate::sigv4::presigned::X_AMZ_CREDENTIAL)?;
-    let id = credential.split(|&b| b == b'/').next()?;
-    (!id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_alphanumeric))
-        .then(|| String::from_utf8_lossy(id).into_owned())
+/// Who a request claims signed it, and how, before the claim is checked (for the log
+/// line; never the secret or the signature).
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub access_key_id: Option<String>,
+    pub algorithm: Option<Algorithm>,
+    /// `REST-QUERY-STRING` or `REST-HEADER`.
+    pub auth_type: Option<&'static str>,
 }
 
-/// The signature version a presigned request claims (for the log line), if it is one the
-/// gate knows.
-pub fn claimed_algorithm(query: &Query<'_>) -> Option<Algorithm> {
-    Algorithm::from_name(query.get(crate::sigv4::presigned::X_AMZ_ALGORITHM)?)
+impl Claim {
+    /// From `X-Amz-Algorithm`/`X-Amz-Credential`, else from the `Authorization` header.
+    pub fn of(headers: &HeaderMap, query: &Query<'_>) -> Self {
+        let key_id = |credential: &[u8]| {
+            let id = credential.split(|&b| b == b'/').next()?;
+            (!id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_alphanumeric))
+                .then(|| String::from_utf8_lossy(id).into_owned())
+        };
+        if let Some(credential) = query.get(crate::sigv4::presigned::X_AMZ_CREDENTIAL) {
+            return Self {
+                access_key_id: key_id(credential),
+                algorithm: query.get(crate::sigv4::presigned::X_AMZ_ALGORITHM).and_then(Algorithm::from_name),
+                auth_type: Some("REST-QUERY-STRING"),
+            };
+        }
+        let Some(value) = headers.get(header::AUTHORIZATION) else { return Self::default() };
+        let value = value.as_bytes();
+        let (name, rest) = value.split_at(value.iter().position(|&b| b == b' ').unwrap_or(value.len()));
+        let credential = rest
+            .split(|&b| b == b',')
+            .find_map(|part| part.trim_ascii().strip_prefix(b"Credential="))
+            .unwrap_or_default();
+        Self {
+            access_key_id: key_id(credential),
+            algorithm: Algorithm::from_name(name),
+            auth_type: Some("REST-HEADER"),
+        }
+    }
 }
 
 /// The Host header, or HTTP/2's `:authority`.

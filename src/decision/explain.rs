@@ -10,7 +10,7 @@ use crate::decision::decide::{Arrival, Authenticated, Decider, host_of};
 use crate::decision::road::{RequestView, Step, Witness};
 use crate::decision::trace::{Recorder, render};
 use crate::policy::Facts;
-use crate::sigv4::Query;
+use crate::sigv4::{AuthForm, Query};
 
 /// What `outpost-gate explain` prints, and whether the request would be allowed.
 pub struct Explained {
@@ -99,9 +99,10 @@ impl Witness for Words<'_> {
         let arrival = self.arrival;
         let _ = writeln!(
             self.steps,
-            "caller: {} (access key {}), presigned ({}), signature age {} ms, from {}{}",
+            "caller: {} (access key {}), {} ({}), signature age {} ms, from {}{}",
             caller.caller.acting_arn(),
             caller.access_key_id,
+            if caller.form == AuthForm::Query { "presigned" } else { "header-signed" },
             caller.algorithm.name(),
             arrival.now_ms.saturating_sub(caller.signed_at.0.saturating_mul(1000)).max(0),
             arrival.origin.client,

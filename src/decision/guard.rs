@@ -7,8 +7,7 @@
 //!   then strip it as hop-by-hop before forwarding);
 //! - repeated `x-amz-*` headers, policy-read headers that are not text, a malformed
 //!   `x-amz-tagging` (the policy would read one value, the store another), and an
-//!   `x-amz-content-sha256` other than `UNSIGNED-PAYLOAD` (no one would check the body
-//!   against a claimed hash);
+//!   `x-amz-content-sha256` that is none of S3's values (the body is checked against it);
 //! - query parameters: each may come once, as UTF-8; only those S3 defines for the data
 //!   plane are forwarded, so no store reads a sub-resource the gate did not classify.
 //!
@@ -20,11 +19,19 @@ use http::{HeaderMap, StatusCode, header};
 
 use crate::base::s3err::S3Error;
 use crate::config::StoreTraits;
+use crate::payload::{ChunkError, StreamingMode};
 use crate::policy::keys::AmzHeader;
 use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, percent_decode_utf8, uri_encode_into};
 use crate::sigv4::presigned::AUTH_PARAMS;
+
+/// `UNSIGNED-PAYLOAD`, a `STREAMING-*` mode, or 64 hex digits.
+fn is_payload_claim(v: &[u8]) -> bool {
+    v == UNSIGNED_PAYLOAD.as_bytes()
+        || std::str::from_utf8(v).is_ok_and(|s| StreamingMode::from_content_sha256(s).is_some())
+        || (v.len() == 64 && v.iter().all(u8::is_ascii_hexdigit))
+}
 
 /// S3's limit on a key's length, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -196,17 +203,12 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
             return Err(refuse("The header may be given once", name.as_str(), ""));
         }
     }
-    // Policies read this header, and the gate does not (yet) check a body against a hash
-    // on presigned requests: it re-signs toward the store with UNSIGNED-PAYLOAD. A claimed
-    // hash would let a policy that requires signed payloads pass a body nobody checked.
+    // Policies read this header and the gate checks the body against it (`body_check`),
+    // so it must be one of the values S3 knows.
     if let Some(v) = headers.get("x-amz-content-sha256")
-        && v != UNSIGNED_PAYLOAD
+        && !is_payload_claim(v.as_bytes())
     {
-        return Err(refuse(
-            "A presigned request's payload is unsigned: x-amz-content-sha256 may only be UNSIGNED-PAYLOAD",
-            "x-amz-content-sha256",
-            v.to_str().unwrap_or_default(),
-        ));
+        return Err(ChunkError::InvalidContentSha256.to_s3());
     }
     let read = AmzHeader::ALL.iter().map(|h| h.header_name()).chain(["x-amz-content-sha256", "x-amz-tagging"]);
     for name in read {

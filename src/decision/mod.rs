@@ -8,7 +8,10 @@
 //! `authorize` (identity, bucket and access point policies combined as S3 does), and
 //! `explain` (a decision's trace in words).
 
+pub mod authenticate;
 pub mod authorize;
+pub mod body_check;
+pub mod caller;
 pub mod classify;
 pub mod credentials;
 pub mod decide;

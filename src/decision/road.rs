@@ -9,12 +9,11 @@ use http::request::Parts;
 use crate::base::s3err::S3Error;
 use crate::decision::authorize::Decision;
 use crate::decision::classify::Asked;
-use crate::decision::decide::{Arrival, Authenticated, Decider, claimed_access_key, claimed_algorithm};
+use crate::decision::decide::{Arrival, Authenticated, Claim, Decider};
 use crate::decision::guard::{check_headers, request_tags};
 use crate::decision::trace::Recorder;
 use crate::policy::Facts;
 use crate::sigv4::Query;
-use crate::sigv4::auth::Algorithm;
 
 /// The request as the road reads it.
 #[derive(Clone, Copy)]
@@ -53,7 +52,7 @@ pub struct Decided {
 pub trait Witness {
     fn classified(&mut self, _asked: &Asked) {}
     /// Who claims to sign, and how, before the claim is checked (never the secret).
-    fn claimed(&mut self, _access_key_id: Option<String>, _algorithm: Option<Algorithm>) {}
+    fn claimed(&mut self, _claim: Claim) {}
     fn authenticated(&mut self, _caller: &Authenticated, _facts: &Facts<'_>) {}
     /// Whether to evaluate the policies a second time with a recorder, given the verdict:
     /// the reasons cost nothing unless someone reads them.
@@ -81,7 +80,7 @@ impl Decider {
             self.catalog.classify(&parts.method, host, path, query, &parts.headers).map_err(at(Step::Classify))?;
         trace.classified(&asked);
         self.check_network(&asked, arrival).map_err(at(Step::Network))?;
-        trace.claimed(claimed_access_key(query), claimed_algorithm(query));
+        trace.claimed(Claim::of(&parts.headers, query));
         let caller = self.authenticate(parts, host, query, arrival.now()).map_err(at(Step::Authenticate))?;
         let tags = request_tags(&parts.headers).map_err(at(Step::Tags))?;
         let allowed = {

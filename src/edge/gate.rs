@@ -16,20 +16,22 @@ use crate::base::s3err::S3Error;
 use crate::base::time::now_ms;
 use crate::config::Config;
 use crate::decision::authorize::Decision;
+use crate::decision::body_check::body_check;
 use crate::decision::classify::Asked;
-use crate::decision::decide::{Arrival, Authenticated, Decider, host_of};
+use crate::decision::decide::{Arrival, Authenticated, Claim, Decider, host_of};
 use crate::decision::network::VpceId;
 use crate::decision::road::{RequestView, Witness};
 use crate::decision::trace::{Recorder, render};
 use crate::ops::access::Entry;
 use crate::ops::activity::Busy;
+use crate::payload::BodyCheck;
 use crate::sigv4::Query;
 use crate::sigv4::auth::Algorithm;
 use crate::store::body::{GateBody, Inbound, Inflow, Logged};
+use crate::store::checked::Checked;
 use crate::store::upstream::{StoreError, StoreTarget, Upstream};
 
 /// `s3-outposts:authType` values, as the access line says them.
-const REST_QUERY_STRING: &str = "REST-QUERY-STRING";
 const REST_HEADER: &str = "REST-HEADER";
 
 /// Answered on every listener without authentication.
@@ -209,15 +211,32 @@ impl Gate {
         let req = RequestView { parts: &parts, host: &host, path: uri.path(), query: &query };
         let asked = admit(decider, req, arrival, entry)?;
 
-        let (upload, inflow) = Inbound::new(body);
-        let inflow = &**trace.inflow.insert(inflow);
+        // What the body must prove on its way (a hash, checksums, chunk signatures).
+        let check = match &entry.caller {
+            Some(caller) => body_check(&parts.headers, caller)?,
+            None => None,
+        };
+        let (upload, flow) = Inbound::new(body);
+        let decoded = check.as_ref().filter(|c| c.is_chunked()).map(BodyCheck::store_length);
+        let upload = match check {
+            None => GateBody::Upload(upload),
+            Some(check) => {
+                let mut checked = Checked::new(upload, check, Arc::clone(&flow));
+                if checked.must_defer() {
+                    Box::pin(checked.settle()).await?;
+                }
+                GateBody::Checked(Box::new(checked))
+            }
+        };
+        let inflow = &**trace.inflow.insert(flow);
         // Boxed: forwarding is most of this future's size, and hyper moves the request
         // future into place whole; one allocation is cheaper than copying it around.
-        let forward = self.upstream.forward(parts, upload, inflow, &asked, arrival.now());
+        let forward = self.upstream.forward(parts, upload, inflow, &asked, decoded, arrival.now());
         match Box::pin(forward).await {
             Ok(resp) => Ok(resp),
-            // The client went away mid-upload: its fault, not the store's.
-            Err(_) if inflow.failed() => Err(S3Error::incomplete_body()),
+            // The upload failed its check, or the client went away mid-upload: the
+            // client's fault, not the store's.
+            Err(_) if inflow.failed() => Err(inflow.refusal().unwrap_or_else(S3Error::incomplete_body)),
             Err(StoreError::FirstByteTimeout(after)) => {
                 crate::base::metrics::global().store_errors.inc();
                 tracing::warn!("the store sent no answer within {after:?} of the request's end");
@@ -259,12 +278,10 @@ impl Witness for Line<'_> {
         self.0.resource = Some(asked.resource.clone());
     }
 
-    fn claimed(&mut self, access_key_id: Option<String>, algorithm: Option<Algorithm>) {
-        if access_key_id.is_some() {
-            self.0.auth_type = Some(REST_QUERY_STRING);
-        }
-        self.0.access_key_id = access_key_id;
-        self.0.signature_version = algorithm.map(Algorithm::name);
+    fn claimed(&mut self, claim: Claim) {
+        self.0.auth_type = claim.auth_type;
+        self.0.access_key_id = claim.access_key_id;
+        self.0.signature_version = claim.algorithm.map(Algorithm::name);
     }
 
     fn wants_reasons(&self, allowed: bool) -> bool {

@@ -163,7 +163,7 @@ fn serve(decider: &Decider, parts: &http::request::Parts, body: &[u8], now: Unix
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         ));
     }
-    auth.payload_hash = payload_hash;
+    auth.payload_hash = payload_hash.into();
     let query = Query::parse("").unwrap_or_else(|_| Query::from_pairs([]));
     let signed = SignedRequest { method: "POST", raw_path: "/", query: &query, headers: &parts.headers, host };
     if let Err(e) = verify(&signed, &auth, &secret, now, 0, &decider.credentials.signing_keys) {

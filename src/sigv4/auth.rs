@@ -2,6 +2,7 @@
 //! (`presigned`: the query string; `authorization`: the `Authorization` header), in one
 //! form that `verify` checks.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use super::canonical::ALGORITHM;
@@ -66,7 +67,7 @@ pub struct SigAuth {
     pub security_token: Option<String>,
     /// The last line of the canonical request: `UNSIGNED-PAYLOAD` for a presigned URL,
     /// `x-amz-content-sha256` as sent for S3 header auth, the body's hash for STS.
-    pub payload_hash: String,
+    pub payload_hash: Cow<'static, str>,
 }
 
 impl fmt::Debug for SigAuth {

@@ -7,6 +7,8 @@
 //! Messages are S3's (`AuthorizationHeaderMalformed`, 400); the STS endpoint maps them to
 //! its own codes.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 
 use super::auth::{Algorithm, AuthForm, SigAuth};
@@ -133,7 +135,7 @@ impl SigAuth {
             return Err(S3Error::signature_mismatch());
         }
         let security_token = single(headers, "x-amz-security-token")?.map(str::to_owned);
-        let payload_hash = single(headers, "x-amz-content-sha256")?.unwrap_or_default().to_owned();
+        let payload_hash = Cow::Owned(single(headers, "x-amz-content-sha256")?.unwrap_or_default().to_owned());
         Ok(Self {
             form: AuthForm::Header,
             algorithm,

@@ -6,6 +6,8 @@
 //! configured region and the accepted services, the date format and the expiry range. It
 //! reads no clock and knows no keys; `verify` does the rest. Messages are S3's own.
 
+use std::borrow::Cow;
+
 use super::auth::{Algorithm, AuthForm, SigAuth};
 use super::canonical::UNSIGNED_PAYLOAD;
 use super::query::Query;
@@ -151,7 +153,7 @@ impl SigAuth {
             signature,
             security_token,
             form: AuthForm::Query,
-            payload_hash: UNSIGNED_PAYLOAD.to_owned(),
+            payload_hash: Cow::Borrowed(UNSIGNED_PAYLOAD),
         })
     }
 }

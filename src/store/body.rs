@@ -9,15 +9,15 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
-use tokio::sync::Notify;
 
 use crate::ops::access::{Entry, Outcome};
+use crate::store::checked::Checked;
+pub use crate::store::inbound::{BoxError, Inbound, Inflow};
 use crate::store::pool;
 
 /// A store connection on loan to one response body.
@@ -28,6 +28,8 @@ pub enum GateBody {
     Stream(Incoming),
     /// A client's upload on its way to the store.
     Upload(Inbound),
+    /// A client's upload verified on its way (`aws-chunked` decoded, hashes checked).
+    Checked(Box<Checked>),
     /// A store response; its connection goes back to the pool once the body has ended.
     /// (Options so that `drop` can move them out.)
     Pooled(Option<Incoming>, Option<Lease>),
@@ -85,13 +87,14 @@ async fn finish(mut body: Incoming, lease: Lease) {
 
 impl Body for GateBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             Self::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            Self::Stream(s) => Pin::new(s).poll_frame(cx),
-            Self::Upload(u) => Pin::new(u).poll_frame(cx),
+            Self::Stream(s) => Pin::new(s).poll_frame(cx).map_err(Into::into),
+            Self::Upload(u) => Pin::new(u).poll_frame(cx).map_err(Into::into),
+            Self::Checked(c) => Pin::new(&mut **c).poll_frame(cx),
             Self::Pooled(None, _) => Poll::Ready(None),
             Self::Pooled(Some(s), lease) => {
                 let frame = Pin::new(s).poll_frame(cx);
@@ -105,7 +108,7 @@ impl Body for GateBody {
                     Poll::Ready(Some(Err(_))) => drop(lease.take()),
                     _ => {}
                 }
-                frame
+                frame.map_err(Into::into)
             }
         }
     }
@@ -115,6 +118,7 @@ impl Body for GateBody {
             Self::Full(b) => b.is_none(),
             Self::Stream(s) | Self::Pooled(Some(s), _) => s.is_end_stream(),
             Self::Upload(u) => u.is_end_stream(),
+            Self::Checked(c) => c.is_end_stream(),
             Self::Pooled(None, _) => true,
         }
     }
@@ -125,97 +129,8 @@ impl Body for GateBody {
             Self::Full(None) | Self::Pooled(None, _) => SizeHint::with_exact(0),
             Self::Stream(s) | Self::Pooled(Some(s), _) => s.size_hint(),
             Self::Upload(u) => u.size_hint(),
+            Self::Checked(c) => c.size_hint(),
         }
-    }
-}
-
-/// How an upload is going: shared by the request body on its way to the store
-/// (`Inbound`), the first-byte timeout (which starts once the body is all sent) and the
-/// access line (bytes in, and whether the client gave up).
-pub struct Inflow {
-    bytes: AtomicU64,
-    state: AtomicU8,
-    changed: Notify,
-}
-
-const STREAMING: u8 = 0;
-const ENDED: u8 = 1;
-const FAILED: u8 = 2;
-
-impl Inflow {
-    pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
-    }
-
-    /// The client's body broke off (it disconnected mid-upload).
-    pub fn failed(&self) -> bool {
-        self.state.load(Ordering::Acquire) == FAILED
-    }
-
-    /// Resolves once the body has been read to its end or has failed.
-    pub async fn finished(&self) {
-        loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.state.load(Ordering::Acquire) != STREAMING {
-                return;
-            }
-            notified.await;
-        }
-    }
-
-    fn set(&self, state: u8) {
-        if self.state.swap(state, Ordering::AcqRel) != state {
-            self.changed.notify_waiters();
-        }
-    }
-}
-
-/// A client's request body on its way to the store, counted.
-pub struct Inbound {
-    body: Incoming,
-    flow: Arc<Inflow>,
-}
-
-impl Inbound {
-    pub fn new(body: Incoming) -> (Self, Arc<Inflow>) {
-        // A body with nothing to send (a GET) is over before hyper would ever poll it.
-        let state = if body.is_end_stream() { ENDED } else { STREAMING };
-        let flow = Arc::new(Inflow { bytes: AtomicU64::new(0), state: AtomicU8::new(state), changed: Notify::new() });
-        (Self { body, flow: Arc::clone(&flow) }, flow)
-    }
-}
-
-impl Body for Inbound {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let frame = Pin::new(&mut self.body).poll_frame(cx);
-        match &frame {
-            Poll::Ready(Some(Ok(f))) => {
-                if let Some(d) = f.data_ref() {
-                    self.flow.bytes.fetch_add(d.len() as u64, Ordering::Relaxed);
-                }
-                // hyper's client stops polling once Content-Length bytes are sent.
-                if self.body.is_end_stream() {
-                    self.flow.set(ENDED);
-                }
-            }
-            Poll::Ready(Some(Err(_))) => self.flow.set(FAILED),
-            Poll::Ready(None) => self.flow.set(ENDED),
-            Poll::Pending => {}
-        }
-        frame
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 
@@ -252,7 +167,7 @@ impl Logged {
 
 impl Body for Logged {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;

@@ -4,7 +4,9 @@
 //! `embedded` runs s3s-fs in-process for the default configuration.
 
 pub mod body;
+pub mod checked;
 pub mod embedded;
+pub mod inbound;
 pub mod pool;
 pub mod upstream;
 

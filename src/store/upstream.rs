@@ -18,7 +18,7 @@ use crate::base::time::UnixTime;
 use crate::decision::classify::Asked;
 use crate::sigv4::encode::uri_encode_into;
 use crate::sigv4::{Signer, SigningKeyCache};
-use crate::store::body::{GateBody, Inbound, Inflow};
+use crate::store::body::{GateBody, Inflow};
 use crate::store::pool::{Dial, PoolError, StorePool};
 
 /// Where the store is, how to reach it and how to sign for it.
@@ -114,13 +114,15 @@ impl Upstream {
     }
 
     /// Sends the client's request on to the store; `upload` is its body, counted by
-    /// `inflow`.
+    /// `inflow`. `decoded` is the length of an `aws-chunked` body once decoded: the store
+    /// gets the decoded bytes, under plain headers.
     pub async fn forward(
         &self,
         parts: http::request::Parts,
-        upload: Inbound,
+        upload: GateBody,
         inflow: &Inflow,
         asked: &Asked,
+        decoded: Option<u64>,
         now: UnixTime,
     ) -> Result<Response<GateBody>, StoreError> {
         let mut path = String::with_capacity(64);
@@ -142,11 +144,14 @@ impl Upstream {
         let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let mut headers = forwardable(parts.headers);
+        if let Some(length) = decoded {
+            as_decoded(&mut headers, length);
+        }
         if let Some(source) = &asked.forward.copy_source {
             let value = http::HeaderValue::from_str(source).map_err(|e| StoreError::Build(e.to_string()))?;
             headers.insert("x-amz-copy-source", value);
         }
-        let req = self.signed(parts.method, origin, &path, canonical_query, headers, GateBody::Upload(upload), now)?;
+        let req = self.signed(parts.method, origin, &path, canonical_query, headers, upload, now)?;
         let (resp, lease) = self.pool.send(req, inflow.finished()).await?;
         let mut resp = resp.map(|body| GateBody::pooled(body, lease));
         strip_hop_by_hop(resp.headers_mut());
@@ -204,6 +209,29 @@ impl Upstream {
 fn forwardable(mut headers: HeaderMap) -> HeaderMap {
     strip(&mut headers, |name| HOP_BY_HOP.contains(&name) || CLIENT_ONLY.contains(&name));
     headers
+}
+
+/// The headers of an `aws-chunked` upload as the store must see it decoded: its real
+/// length, and none of the framing's own headers.
+fn as_decoded(headers: &mut HeaderMap, length: u64) {
+    headers.remove("x-amz-decoded-content-length");
+    headers.remove("x-amz-trailer");
+    let encodings: Vec<String> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("aws-chunked"))
+        .map(str::to_owned)
+        .collect();
+    headers.remove(header::CONTENT_ENCODING);
+    if let Ok(v) = http::HeaderValue::from_str(&encodings.join(", "))
+        && !encodings.is_empty()
+    {
+        headers.insert(header::CONTENT_ENCODING, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, http::HeaderValue::from(length));
 }
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {

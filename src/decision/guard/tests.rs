@@ -130,18 +130,28 @@ fn copy_source_is_split_as_s3_does() {
 }
 
 #[test]
-fn a_presigned_payload_is_unsigned() {
-    let mut h = HeaderMap::new();
-    h.insert("x-amz-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
-    check_headers(&h).unwrap();
+fn the_payload_claim_is_one_s3_knows() {
     for v in [
+        "UNSIGNED-PAYLOAD",
         "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+        "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ] {
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-content-sha256", v.parse().unwrap());
+        check_headers(&h).unwrap_or_else(|e| panic!("{v}: {e:?}"));
+    }
+    for v in [
         "abc",
+        "STREAMING-AWS4-HMAC-SHA256",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
+        "unsigned-payload",
     ] {
         let mut h = HeaderMap::new();
         h.insert("x-amz-content-sha256", v.parse().unwrap());
         let e = check_headers(&h).unwrap_err();
-        assert_eq!(e.extra("ArgumentName"), Some("x-amz-content-sha256"), "{v}");
+        assert_eq!((e.status.as_u16(), e.code), (400, "InvalidArgument"), "{v}");
+        assert!(e.message.starts_with("x-amz-content-sha256 must be UNSIGNED-PAYLOAD"), "{v}");
     }
 }

@@ -38,7 +38,7 @@ fn a_header_signed_request_verifies_within_fifteen_minutes_of_its_date() {
     let h = signed(&[("x-amz-meta-a", "1")]);
     let auth = SigAuth::from_header(&h, "us-east-1", &["s3"]).unwrap().unwrap();
     assert_eq!(
-        (auth.form, auth.algorithm, auth.payload_hash.as_str()),
+        (auth.form, auth.algorithm, &*auth.payload_hash),
         (AuthForm::Header, Algorithm::HmacSha256, "UNSIGNED-PAYLOAD")
     );
     assert_eq!(auth.signed_headers, "host;x-amz-content-sha256;x-amz-date;x-amz-meta-a");

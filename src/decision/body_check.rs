@@ -1,0 +1,108 @@
+//! What a request's body must prove before the store may keep it, read from its headers
+//! and its verified signature: nothing (`UNSIGNED-PAYLOAD`, no checksum header), a hex
+//! SHA-256 and/or an `x-amz-checksum-*` header over a plain body, or an `aws-chunked`
+//! body with its chunk signatures (chained from the request's signature), trailer and
+//! checksums. Pure: the store side runs the check as the body streams.
+
+use http::{HeaderMap, StatusCode};
+
+use crate::base::s3err::S3Error;
+use crate::decision::caller::{Authenticated, ChainKey};
+use crate::payload::{
+    BodyCheck, ChecksumAlgorithm, ChunkDecoder, ChunkError, ChunkVerifier, EcdsaChain, HmacChain, PlainVerifier,
+    StreamingMode, parse_x_amz_trailer,
+};
+use crate::sigv4::v4a::verify_der;
+
+const CHECKSUM_HEADERS: [ChecksumAlgorithm; 5] = [
+    ChecksumAlgorithm::Crc32,
+    ChecksumAlgorithm::Crc32c,
+    ChecksumAlgorithm::Crc64Nvme,
+    ChecksumAlgorithm::Sha1,
+    ChecksumAlgorithm::Sha256,
+];
+
+fn missing_length() -> S3Error {
+    S3Error::new(
+        StatusCode::LENGTH_REQUIRED,
+        "MissingContentLength",
+        "You must provide the Content-Length HTTP header.",
+    )
+}
+
+fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn length(headers: &HeaderMap, name: &'static str) -> Result<Option<u64>, S3Error> {
+    match text(headers, name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
+            S3Error::invalid_argument(format!("{name} must be a whole number")).with("ArgumentName", name)
+        }),
+    }
+}
+
+/// The `x-amz-checksum-*` header of a plain body, if any (at most one, as S3).
+fn checksum_header(headers: &HeaderMap) -> Result<Option<(ChecksumAlgorithm, &str)>, S3Error> {
+    let mut found = None;
+    for alg in CHECKSUM_HEADERS {
+        if let Some(v) = headers.get(alg.header_name()) {
+            let value = v.to_str().map_err(|_| ChunkError::InvalidChecksumHeader(alg).to_s3())?;
+            if found.replace((alg, value)).is_some() {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+                ));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The check `caller`'s body needs, or `None` when it streams through unread.
+pub fn body_check(headers: &HeaderMap, caller: &Authenticated) -> Result<Option<BodyCheck>, S3Error> {
+    let claimed = caller.payload_hash.as_ref();
+    if let Some(mode) = StreamingMode::from_content_sha256(claimed) {
+        return chunked(headers, caller, mode).map(Some);
+    }
+    let sha256 = (claimed != crate::sigv4::canonical::UNSIGNED_PAYLOAD).then_some(claimed);
+    let checksum = checksum_header(headers)?;
+    if sha256.is_none() && checksum.is_none() {
+        return Ok(None);
+    }
+    let content_length = length(headers, "content-length")?.ok_or_else(missing_length)?;
+    let verifier = PlainVerifier::new(content_length, checksum, sha256).map_err(|e| e.to_s3())?;
+    Ok(Some(BodyCheck::Plain { verifier, content_length }))
+}
+
+fn chunked(headers: &HeaderMap, caller: &Authenticated, mode: StreamingMode) -> Result<BodyCheck, S3Error> {
+    let decoded_len = length(headers, "x-amz-decoded-content-length")?.ok_or_else(missing_length)?;
+    let trailers = match text(headers, "x-amz-trailer") {
+        Some(v) => parse_x_amz_trailer(v).map_err(|e| e.to_s3())?,
+        None => Vec::new(),
+    };
+    let verifier: Option<Box<dyn ChunkVerifier + Send>> = match (&caller.chain, mode.is_signed()) {
+        (_, false) => None,
+        (Some(seed), true) => Some(match &seed.key {
+            ChainKey::Hmac(mac) => Box::new(HmacChain::new(mac.clone(), &seed.signature, &seed.amz_date, &seed.scope)),
+            ChainKey::Ecdsa(key) => {
+                let key = key.clone();
+                let verify = move |sts: &[u8], der: &[u8]| key.as_ref().is_some_and(|k| verify_der(k, sts, der));
+                Box::new(EcdsaChain::new(&seed.signature, &seed.amz_date, &seed.scope, verify))
+            }
+        }),
+        // A signed streaming mode always gets its seed at authentication.
+        (None, true) => return Err(S3Error::internal_error()),
+    };
+    // The chunk signatures must be of the request's own algorithm.
+    if mode.is_signed() && mode.is_sigv4a() != (caller.algorithm == crate::sigv4::Algorithm::EcdsaP256) {
+        return Err(ChunkError::InvalidContentSha256.to_s3());
+    }
+    let decoder = ChunkDecoder::new(mode, decoded_len, trailers, verifier).map_err(|e| e.to_s3())?;
+    Ok(BodyCheck::Chunked { decoder, decoded_len })
+}
+
+#[cfg(test)]
+mod tests;

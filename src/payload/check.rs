@@ -1,0 +1,70 @@
+//! One interface over the two ways a body is verified as it streams: an `aws-chunked`
+//! body decoded (`ChunkDecoder`), or a plain body checked against its claimed hash and
+//! checksum (`PlainVerifier`); and the S3 error a failure becomes.
+
+use bytes::{Bytes, BytesMut};
+use http::StatusCode;
+
+use super::decoder::ChunkDecoder;
+use super::error::ChunkError;
+use super::plain::PlainVerifier;
+use crate::base::s3err::S3Error;
+
+/// A body's verification, fed as its bytes arrive.
+#[derive(Debug)]
+pub enum BodyCheck {
+    Chunked { decoder: ChunkDecoder, decoded_len: u64 },
+    Plain { verifier: PlainVerifier, content_length: u64 },
+}
+
+impl BodyCheck {
+    /// The length of what the store is sent: the decoded data, or the body as sent.
+    pub fn store_length(&self) -> u64 {
+        match self {
+            Self::Chunked { decoded_len, .. } => *decoded_len,
+            Self::Plain { content_length, .. } => *content_length,
+        }
+    }
+
+    /// Whether the body is `aws-chunked`, so the store gets it decoded under other headers.
+    pub fn is_chunked(&self) -> bool {
+        matches!(self, Self::Chunked { .. })
+    }
+
+    /// An empty result has no last byte to hold back: the whole (small) body must verify
+    /// before the store is asked anything.
+    pub fn must_defer(&self) -> bool {
+        match self {
+            Self::Chunked { decoder, .. } => decoder.must_defer(),
+            Self::Plain { verifier, .. } => verifier.must_defer(),
+        }
+    }
+
+    /// The next verified piece of `input`, if any; call until `None`.
+    pub fn feed(&mut self, input: &mut BytesMut) -> Result<Option<Bytes>, ChunkError> {
+        match self {
+            Self::Chunked { decoder, .. } => decoder.feed(input),
+            Self::Plain { verifier, .. } => verifier.feed(input),
+        }
+    }
+
+    /// At the end of the body: the held-back last byte once everything verified.
+    pub fn finish(&mut self) -> Result<Option<Bytes>, ChunkError> {
+        match self {
+            Self::Chunked { decoder, .. } => decoder.finish(),
+            Self::Plain { verifier, .. } => verifier.finish(),
+        }
+    }
+}
+
+impl ChunkError {
+    /// The S3 error document for this failure.
+    pub fn to_s3(&self) -> S3Error {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let e = S3Error::new(status, self.s3_code(), self.message());
+        match self.chunk_size_detail() {
+            Some((chunk, size)) => e.with("Chunk", chunk.to_string()).with("BadChunkSize", size.to_string()),
+            None => e,
+        }
+    }
+}
