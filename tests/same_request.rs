@@ -329,18 +329,32 @@ async fn conflicting_sub_resources(gate: &Gate) {
 }
 
 /// Seen too: a presigned request may carry `x-amz-content-sha256` unsigned, and policies
-/// read it, but nothing checks a presigned body against it: a claimed hash could meet a
-/// policy that requires signed payloads with any body. Only UNSIGNED-PAYLOAD is accepted.
+/// read it; so the gate checks the body against it. A claimed hash with another body, or
+/// a claimed `aws-chunked` body that is not one, is refused and nothing is stored.
 async fn a_claimed_payload_hash_binds_the_body(gate: &Gate, data: &Path) {
     let url = boto3_presign(&url_args(gate, TESTER, "put_object", BUCKET, Some("hashed/a.txt"), json!({})));
     let target = path_and_query(&url);
     refused(&raw_request(gate, "PUT", &target, &[], b"real").await, 403, "AccessDenied", "no hash");
     let hash = hex::encode(sha2::Sha256::digest(b"real"));
-    for claimed in [hash.as_str(), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"] {
-        let answer = raw_request(gate, "PUT", &target, &[("x-amz-content-sha256", claimed)], b"forged").await;
-        refused(&answer, 400, "InvalidArgument", claimed);
-    }
+    let answer = raw_request(gate, "PUT", &target, &[("x-amz-content-sha256", &hash)], b"forged").await;
+    refused(&answer, 400, "XAmzContentSHA256Mismatch", "a hash of other bytes");
+    let streaming = [("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")];
+    refused(
+        &raw_request(gate, "PUT", &target, &streaming, b"forged").await,
+        411,
+        "MissingContentLength",
+        "not chunked",
+    );
+    let framed =
+        [("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"), ("x-amz-decoded-content-length", "6")];
+    let answer = raw_request(gate, "PUT", &target, &framed, b"6;chunk-signature=00\r\nforged\r\n").await;
+    // The framing's own header rides unsigned on a presigned URL: refused by name.
+    refused(&answer, 403, "AccessDenied", "an unsigned x-amz-decoded-content-length");
     assert!(!data.join(BUCKET).join("hashed/a.txt").exists());
+    // The body the hash was made of is stored.
+    let answer = raw_request(gate, "PUT", &target, &[("x-amz-content-sha256", &hash)], b"real").await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    assert_eq!(std::fs::read(data.join(BUCKET).join("hashed/a.txt")).unwrap(), b"real");
 }
 
 /// Found by probing: the store did not tie a multipart upload to its bucket and key, so a

@@ -72,7 +72,13 @@ pub fn body_check(headers: &HeaderMap, caller: &Authenticated) -> Result<Option<
     if sha256.is_none() && checksum.is_none() {
         return Ok(None);
     }
-    let content_length = length(headers, "content-length")?.ok_or_else(missing_length)?;
+    // No Content-Length and no Transfer-Encoding is an empty body (RFC 9112 6.3); a
+    // chunked one must say its length for the hash to be checked against it.
+    let content_length = match length(headers, "content-length")? {
+        Some(n) => n,
+        None if !headers.contains_key(http::header::TRANSFER_ENCODING) => 0,
+        None => return Err(missing_length()),
+    };
     let verifier = PlainVerifier::new(content_length, checksum, sha256).map_err(|e| e.to_s3())?;
     Ok(Some(BodyCheck::Plain { verifier, content_length }))
 }

@@ -132,9 +132,13 @@ impl Entry {
         }
     }
 
-    /// Milliseconds between signing and arrival (`s3-outposts:signatureAge`).
+    /// Milliseconds between signing and arrival (`s3-outposts:signatureAge`), which only
+    /// presigned requests have.
     fn signature_age_ms(&self) -> Option<i64> {
-        self.caller.as_ref().map(|c| self.time_ms - c.signed_at.0.saturating_mul(1000))
+        self.caller
+            .as_ref()
+            .filter(|c| c.form == crate::sigv4::AuthForm::Query)
+            .map(|c| self.time_ms - c.signed_at.0.saturating_mul(1000))
     }
 
     /// Writes the line into this worker's stdout buffer.

@@ -7,7 +7,8 @@ Usage: s3_calls.py '{"endpoint": "http://127.0.0.1:8080", "access_key": "...", "
 Optional top-level keys: "region", "addressing" ("path" | "virtual"), "signing" ("default":
 botocore's endpoint rules, so SigV4a for Outposts access-point ARNs with awscrt; else "s3v4"),
 "checksums" ("when_required" to turn off the default request checksums), "ca_file" (to
-verify a TLS gate), "multipart_threshold" and "multipart_chunksize" (bytes, for upload_file).
+verify a TLS gate), "multipart_threshold" and "multipart_chunksize" (bytes, for upload_file),
+"resolve_localhost" (send *.localhost names to 127.0.0.1, for access-point hosts).
 
 Each call is {"op": <client method, or "upload_file"/"download_file">, "params": {...}} with,
 for uploads, "body": {"size": N, "seed": S} (deterministic bytes). Prints one JSON line per
@@ -19,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import socket
 import sys
 import tempfile
 
@@ -50,8 +52,23 @@ def body_bytes(spec: dict) -> bytes:
     return (block * reps)[:size]
 
 
+def resolve_localhost() -> None:
+    """Resolve every *.localhost name to the loopback, so virtual-host and access-point
+    hosts (`ap-123456789012.op-….localhost`) reach a gate listening on 127.0.0.1."""
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host, *rest, **kw):
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        return original(host, *rest, **kw)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def main() -> None:
     args = json.loads(sys.argv[1])
+    if args.get("resolve_localhost"):
+        resolve_localhost()
     s3cfg = {"addressing_style": args.get("addressing", "path")}
     kw = {"s3": s3cfg, "retries": {"max_attempts": 1}}
     if args.get("signing") != "default":

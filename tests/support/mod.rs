@@ -442,7 +442,8 @@ impl Gate {
     }
 }
 
-/// A CA, and a certificate for localhost and 127.0.0.1 signed by it, written into `dir`:
+/// A CA, and a certificate for localhost, 127.0.0.1 and access points under localhost
+/// signed by it, written into `dir`:
 /// `ca.pem`, `gate.crt` (the chain) and `gate.key`. Returns the CA's PEM.
 pub fn make_certs(dir: &Path, ed25519: bool) -> String {
     let ca_key = rcgen::KeyPair::generate().unwrap();
@@ -455,7 +456,9 @@ pub fn make_certs(dir: &Path, ed25519: bool) -> String {
     } else {
         rcgen::KeyPair::generate().unwrap()
     };
-    let leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    // Access points are reached at their own names under the endpoint host.
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), format!("*.{OUTPOST}.localhost")];
+    let leaf_params = rcgen::CertificateParams::new(names).unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
     std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
     std::fs::write(dir.join("gate.crt"), format!("{}{}", leaf.pem(), ca.pem())).unwrap();

@@ -1,0 +1,440 @@
+//! Requests signed in the `Authorization` header, as the SDKs send them by default: boto3
+//! and the AWS CLI over HTTP (a hex SHA-256 of the body, a CRC32 header) and over TLS
+//! (`aws-chunked` with `STREAMING-UNSIGNED-PAYLOAD-TRAILER` and a CRC trailer), against
+//! the embedded store and a separate S3 server; multipart and copy; SigV4a header auth on
+//! an access-point ARN; `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` from an independent signer;
+//! and bodies that fail their check (a tampered chunk, a wrong CRC trailer, a wrong hex
+//! SHA-256), each leaving no object behind.
+
+mod support;
+
+use std::process::Command;
+
+use base64::Engine as _;
+use hmac::Mac as _;
+use outpost_gate::secret::SecretKey;
+use outpost_gate::sigv4::{Signer, SigningKeyCache};
+use outpost_gate::time::UnixTime;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+use support::*;
+
+/// Runs `s3_calls.py` with `args` (credentials added) and returns one result per call.
+fn boto3_calls(gate: &Gate, args: Value) -> Vec<Value> {
+    let mut args = args;
+    let obj = args.as_object_mut().unwrap();
+    obj.entry("endpoint").or_insert_with(|| json!(gate.url("")));
+    obj.entry("access_key").or_insert(json!(AK));
+    obj.entry("secret_key").or_insert(json!(SK));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/s3_calls.py");
+    let out = Command::new(python()).arg(script).arg(args.to_string()).output().expect("run python");
+    assert!(out.status.success(), "s3_calls.py failed: {}\n{}", String::from_utf8_lossy(&out.stderr), gate.log());
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The bytes `s3_calls.py` uploads for `{"size": size, "seed": seed}`.
+fn body_bytes(size: usize, seed: u64) -> Vec<u8> {
+    let block: Vec<u8> = sha2::Sha256::digest(seed.to_string().as_bytes()).repeat(2048);
+    block.iter().copied().cycle().take(size).collect()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+fn ok(r: &Value, what: &str) {
+    assert_eq!(r["ok"], true, "{what}: {r}");
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// A gate writing its access log as JSON.
+fn json_logging() -> Setup {
+    Setup { extra_toml: "[log]\nformat = \"json\"\n".to_owned(), ..Setup::default() }
+}
+
+/// The SDK's everyday calls through the gate, checked byte for byte.
+fn everyday_calls(gate: &Gate, extra: &Value, https: bool) {
+    let big = 50 * MIB;
+    let mut args = json!({
+        "multipart_threshold": 16 * MIB,
+        "multipart_chunksize": 16 * MIB,
+        "calls": [
+            {"op": "put_object", "params": {"Bucket": BUCKET, "Key": "h/small.txt"}, "body": {"size": 100_000, "seed": 1}},
+            {"op": "put_object", "params": {"Bucket": BUCKET, "Key": "h/streamed.bin"}, "body": {"size": 300_000, "seed": 2}, "stream": true},
+            {"op": "get_object", "params": {"Bucket": BUCKET, "Key": "h/streamed.bin"}},
+            {"op": "head_object", "params": {"Bucket": BUCKET, "Key": "h/small.txt"}},
+            {"op": "copy_object", "params": {"Bucket": BUCKET, "Key": "h/copy.txt", "CopySource": format!("{BUCKET}/h/small.txt")}},
+            {"op": "get_object", "params": {"Bucket": BUCKET, "Key": "h/copy.txt"}},
+            {"op": "upload_file", "params": {"Bucket": BUCKET, "Key": "h/big.bin"}, "body": {"size": big, "seed": 3}},
+            {"op": "download_file", "params": {"Bucket": BUCKET, "Key": "h/big.bin"}},
+            {"op": "list_objects_v2", "params": {"Bucket": BUCKET, "Prefix": "h/"}},
+            {"op": "delete_object", "params": {"Bucket": BUCKET, "Key": "h/copy.txt"}},
+            {"op": "head_object", "params": {"Bucket": BUCKET, "Key": "h/copy.txt"}},
+        ]
+    });
+    if let (Some(a), Some(e)) = (args.as_object_mut(), extra.as_object()) {
+        a.extend(e.clone());
+    }
+    let r = boto3_calls(gate, args);
+    for (i, what) in
+        ["put", "streamed put", "get", "head", "copy", "get copy", "upload_file", "download_file", "list", "delete"]
+            .iter()
+            .enumerate()
+    {
+        ok(&r[i], what);
+    }
+    assert_eq!(r[2]["sha256"], sha256_hex(&body_bytes(300_000, 2)));
+    assert_eq!(r[3]["ContentLength"], 100_000);
+    assert_eq!(r[5]["sha256"], sha256_hex(&body_bytes(100_000, 1)));
+    assert_eq!(r[7]["sha256"], sha256_hex(&body_bytes(big, 3)), "the 50 MiB multipart upload comes back whole");
+    assert_eq!(r[8]["Keys"], json!(["h/big.bin", "h/copy.txt", "h/small.txt", "h/streamed.bin"]));
+    assert_eq!((r[10]["ok"].clone(), r[10]["status"].clone()), (json!(false), json!(404)), "{}", r[10]);
+    for call in &r {
+        if let Some(auth) = call["sent"].get("authorization") {
+            assert_eq!(auth, "AWS4-HMAC-SHA256", "header-signed: {call}");
+        }
+    }
+    // What boto3 sent is what the SDKs send by default: over TLS a streamed body goes
+    // aws-chunked with a CRC trailer, over plain HTTP it is hashed (with a CRC header).
+    let streamed = &r[1]["sent"];
+    if https && extra.get("checksums").is_none() {
+        assert_eq!(streamed["x-amz-content-sha256"], "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "{streamed}");
+        assert!(streamed["x-amz-trailer"].as_str().unwrap().starts_with("x-amz-checksum-"), "{streamed}");
+    } else {
+        assert_ne!(streamed["x-amz-content-sha256"], "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "{streamed}");
+    }
+}
+
+#[test]
+fn boto3_defaults_over_http() {
+    let gate = Gate::start_with(json_logging());
+    everyday_calls(&gate, &json!({}), false);
+    let log = gate.access_json();
+    assert!(log.iter().any(|l| l["auth_type"] == "REST-HEADER" && l["action"] == "s3-outposts:PutObject"), "{log:?}");
+}
+
+#[test]
+fn boto3_defaults_over_tls_send_aws_chunked_with_a_trailer() {
+    let certs = tempfile::tempdir().unwrap();
+    make_certs(certs.path(), false);
+    let gate = Gate::start_with(Setup { server_toml: tls_toml(certs.path()), ..Setup::default() });
+    let ca = certs.path().join("ca.pem");
+    everyday_calls(&gate, &json!({"ca_file": ca}), true);
+    everyday_calls(&gate, &json!({"ca_file": ca, "checksums": "when_required"}), true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_through_a_separate_s3_store() {
+    let data = tempfile::tempdir().unwrap();
+    let store = outpost_gate::store::start_embedded(data.path(), [BUCKET], store_timeouts()).await.unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    make_certs(certs.path(), false);
+    let gate = Gate::start_with(Setup {
+        server_toml: tls_toml(certs.path()),
+        store_toml: Some(format!(
+            "[store]\nkind = \"s3\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
+            store.endpoint,
+            store.access_key_id,
+            store.secret.expose()
+        )),
+        ..Setup::default()
+    });
+    let ca = certs.path().join("ca.pem");
+    tokio::task::spawn_blocking(move || {
+        everyday_calls(&gate, &json!({"ca_file": ca}), true);
+        gate
+    })
+    .await
+    .unwrap();
+    // Decoded on the way: the store's file is the object's bytes, not the aws-chunked framing.
+    let on_disk = std::fs::read(data.path().join(BUCKET).join("h/streamed.bin")).unwrap();
+    assert_eq!(sha256_hex(&on_disk), sha256_hex(&body_bytes(300_000, 2)));
+}
+
+#[test]
+fn the_aws_cli_copies_lists_and_removes() {
+    let gate = Gate::start_with(json_logging());
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("up.bin");
+    let data = body_bytes(50 * MIB, 9);
+    std::fs::write(&up, &data).unwrap();
+    let aws_status = |args: &[&str]| {
+        Command::new(aws_cli())
+            .args(args)
+            .args(["--endpoint-url", &gate.url(""), "--region", REGION])
+            .env("AWS_ACCESS_KEY_ID", AK)
+            .env("AWS_SECRET_ACCESS_KEY", SK)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .output()
+            .unwrap()
+    };
+    let aws = |args: &[&str]| {
+        let out = aws_status(args);
+        assert!(out.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let target = format!("s3://{BUCKET}/cli/up.bin");
+    aws(&["s3", "cp", up.to_str().unwrap(), &target]);
+    let down = dir.path().join("down.bin");
+    aws(&["s3", "cp", &target, down.to_str().unwrap()]);
+    assert_eq!(sha256_hex(&std::fs::read(&down).unwrap()), sha256_hex(&data));
+    let listing = aws(&["s3", "ls", &format!("s3://{BUCKET}/cli/")]);
+    assert!(listing.contains("up.bin") && listing.contains(&(50 * MIB).to_string()), "{listing}");
+    aws(&["s3", "rm", &target]);
+    // `aws s3 ls` exits 1 when nothing matches.
+    let after = aws_status(&["s3", "ls", &format!("s3://{BUCKET}/cli/")]);
+    assert!(!String::from_utf8_lossy(&after.stdout).contains("up.bin"), "{after:?}");
+    // The CLI's multipart upload went through header auth, part by part.
+    let log = gate.access_json();
+    let parts =
+        log.iter().filter(|l| l["action"] == "s3-outposts:PutObject" && l["auth_type"] == "REST-HEADER").count();
+    assert!(parts >= 2, "the CLI uploads 50 MiB in parts: {parts}");
+}
+
+/// A request signed by the tests' own header signer, with `payload_hash` as its
+/// `x-amz-content-sha256` and `extra` headers, sent raw.
+async fn signed_put(
+    gate: &Gate,
+    key: &str,
+    payload_hash: &str,
+    extra: &[(&str, String)],
+    body: Vec<u8>,
+) -> (u16, String) {
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in extra {
+        headers.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+    }
+    let signer = Signer { access_key_id: AK, secret: &SecretKey::new(SK), region: REGION, service: "s3" };
+    let path = format!("/{BUCKET}/{key}");
+    let host = gate.addr.clone();
+    signer.sign_headers_for(
+        "PUT",
+        &path,
+        "",
+        &host,
+        &mut headers,
+        payload_hash,
+        UnixTime::now(),
+        &SigningKeyCache::default(),
+    );
+    let mut req = http().put(gate.url(&path)).body(body);
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.to_str().unwrap());
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn exists(gate: &Gate, key: &str) -> bool {
+    let url = boto3_presign(&json!({"endpoint": gate.url(""), "method": "head_object", "bucket": BUCKET, "key": key}));
+    http().head(url).send().await.unwrap().status() == 200
+}
+
+/// The `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body of `data` in `chunk`-byte chunks, each
+/// signature chained from `seed` (the request's); `tamper` flips a byte of that chunk's
+/// data after signing.
+fn signed_chunks(data: &[u8], chunk: usize, seed: &str, amz_date: &str, scope: &str, tamper: Option<usize>) -> Vec<u8> {
+    let date = &amz_date[..8];
+    let key = [date, REGION, "s3", "aws4_request"].iter().fold(format!("AWS4{SK}").into_bytes(), |k, part| {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap();
+        mac.update(part.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    });
+    let empty = sha256_hex(b"");
+    let mut previous = seed.to_owned();
+    let mut out = Vec::new();
+    let pieces: Vec<&[u8]> = data.chunks(chunk).chain(std::iter::once(&[][..])).collect();
+    for (i, piece) in pieces.iter().enumerate() {
+        let sts = format!("AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{previous}\n{empty}\n{}", sha256_hex(piece));
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(sts.as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        out.extend_from_slice(format!("{:x};chunk-signature={signature}\r\n", piece.len()).as_bytes());
+        let start = out.len();
+        out.extend_from_slice(piece);
+        if tamper == Some(i) {
+            out[start + piece.len() / 2] ^= 1;
+        }
+        out.extend_from_slice(b"\r\n");
+        previous = signature;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_chunks_from_an_independent_signer_verify_and_a_tampered_one_commits_nothing() {
+    let gate = Gate::start();
+    let data = body_bytes(20 * MIB, 7);
+    for tamper in [None, Some(1), Some(160)] {
+        let key = format!("chunked/{tamper:?}.bin");
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-amz-decoded-content-length", data.len().to_string().parse().unwrap());
+        headers.insert("content-encoding", "aws-chunked".parse().unwrap());
+        let signer = Signer { access_key_id: AK, secret: &SecretKey::new(SK), region: REGION, service: "s3" };
+        let path = format!("/{BUCKET}/{key}");
+        let now = UnixTime::now();
+        let mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+        signer.sign_headers_for("PUT", &path, "", &gate.addr, &mut headers, mode, now, &SigningKeyCache::default());
+        let authorization = headers["authorization"].to_str().unwrap().to_owned();
+        let seed = authorization.rsplit_once("Signature=").unwrap().1.to_owned();
+        let amz_date = headers["x-amz-date"].to_str().unwrap().to_owned();
+        let scope = format!("{}/{REGION}/s3/aws4_request", &amz_date[..8]);
+        let body = signed_chunks(&data, 64 * 1024, &seed, &amz_date, &scope, tamper);
+        let mut req = http().put(gate.url(&path)).body(body);
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.to_str().unwrap());
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        if tamper.is_none() {
+            assert_eq!(status, 200, "{text}");
+            let url =
+                boto3_presign(&json!({"endpoint": gate.url(""), "method": "get_object", "bucket": BUCKET, "key": key}));
+            let got = http().get(url).send().await.unwrap().bytes().await.unwrap();
+            assert_eq!(sha256_hex(&got), sha256_hex(&data));
+        } else {
+            assert_eq!((status, xml_code(&text)), (403, "SignatureDoesNotMatch"), "{text}");
+            assert!(!exists(&gate, &key).await, "a body with a bad chunk left an object");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_crc_trailer_or_sha256_leaves_no_object() {
+    let gate = Gate::start();
+    let data = body_bytes(200_000, 5);
+    // STREAMING-UNSIGNED-PAYLOAD-TRAILER, as boto3 sends over TLS, with a wrong CRC32.
+    let framed = |crc: &str| {
+        let mut out = Vec::new();
+        for piece in data.chunks(65_536) {
+            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            out.extend_from_slice(piece);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n").as_bytes());
+        out
+    };
+    let good = base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(&data).to_be_bytes());
+    let trailer_headers = |len: usize| {
+        vec![
+            ("content-encoding", "aws-chunked".to_owned()),
+            ("x-amz-decoded-content-length", len.to_string()),
+            ("x-amz-trailer", "x-amz-checksum-crc32".to_owned()),
+        ]
+    };
+    let mode = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+    let (s, t) = signed_put(&gate, "t/bad-crc.bin", mode, &trailer_headers(data.len()), framed("AAAAAA==")).await;
+    assert_eq!((s, xml_code(&t)), (400, "BadDigest"), "{t}");
+    assert!(t.contains("The CRC32 you specified did not match the calculated checksum."), "{t}");
+    assert!(!exists(&gate, "t/bad-crc.bin").await);
+    let (s, t) = signed_put(&gate, "t/good-crc.bin", mode, &trailer_headers(data.len()), framed(&good)).await;
+    assert_eq!(s, 200, "{t}");
+    assert!(exists(&gate, "t/good-crc.bin").await);
+    // A declared decoded length the body does not have.
+    let (s, t) = signed_put(&gate, "t/short.bin", mode, &trailer_headers(data.len() + 1), framed(&good)).await;
+    assert_eq!((s, xml_code(&t)), (400, "IncompleteBody"), "{t}");
+    assert!(!exists(&gate, "t/short.bin").await);
+
+    // A hex SHA-256 of other bytes.
+    let wrong = sha256_hex(b"something else");
+    let (s, t) = signed_put(&gate, "t/bad-sha.bin", &wrong, &[], data.clone()).await;
+    assert_eq!((s, xml_code(&t)), (400, "XAmzContentSHA256Mismatch"), "{t}");
+    assert!(!exists(&gate, "t/bad-sha.bin").await);
+    let (s, t) = signed_put(&gate, "t/good-sha.bin", &sha256_hex(&data), &[], data.clone()).await;
+    assert_eq!(s, 200, "{t}");
+    // A wrong CRC32 header on a plain body.
+    let (s, t) = signed_put(
+        &gate,
+        "t/bad-crc-header.bin",
+        "UNSIGNED-PAYLOAD",
+        &[("x-amz-checksum-crc32", "AAAAAA==".into())],
+        data.clone(),
+    )
+    .await;
+    assert_eq!((s, xml_code(&t)), (400, "BadDigest"), "{t}");
+    assert!(!exists(&gate, "t/bad-crc-header.bin").await);
+    // An empty body claiming another body's hash.
+    let (s, t) = signed_put(&gate, "t/empty.bin", &wrong, &[], Vec::new()).await;
+    assert_eq!((s, xml_code(&t)), (400, "XAmzContentSHA256Mismatch"), "{t}");
+    assert!(!exists(&gate, "t/empty.bin").await);
+}
+
+#[test]
+fn policies_tell_header_auth_from_presigned_urls() {
+    // The user may use presigned URLs only: header-signed requests are denied.
+    let gate = Gate::start_with(Setup {
+        more_identity_policies: vec![
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"s3-outposts:authType":"REST-HEADER"}}}}"#.to_owned(),
+        ],
+        ..Setup::default()
+    });
+    let r = boto3_calls(
+        &gate,
+        json!({"calls": [
+            {"op": "put_object", "params": {"Bucket": BUCKET, "Key": "p/x.txt"}, "body": {"size": 10, "seed": 1}},
+            {"op": "get_object", "params": {"Bucket": BUCKET, "Key": "p/x.txt"}},
+        ]}),
+    );
+    assert_eq!((r[0]["status"].clone(), r[0]["code"].clone()), (json!(403), json!("AccessDenied")), "{}", r[0]);
+    let url =
+        boto3_presign(&json!({"endpoint": gate.url(""), "method": "put_object", "bucket": BUCKET, "key": "p/x.txt"}));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert_eq!(rt.block_on(async { http().put(url).body("presigned").send().await.unwrap().status() }), 200);
+
+    // And the other way round: header auth only, for a user whose policy says so.
+    let gate = Gate::start_with(Setup {
+        identity_policy: Some(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"s3-outposts:authType":"REST-HEADER"},"Null":{"s3-outposts:signatureAge":"true"}}}}"#.to_owned(),
+        ),
+        ..Setup::default()
+    });
+    let r = boto3_calls(
+        &gate,
+        json!({"calls": [
+            {"op": "put_object", "params": {"Bucket": BUCKET, "Key": "p/y.txt"}, "body": {"size": 10, "seed": 1}},
+        ]}),
+    );
+    ok(&r[0], "header put allowed");
+    let url =
+        boto3_presign(&json!({"endpoint": gate.url(""), "method": "get_object", "bucket": BUCKET, "key": "p/y.txt"}));
+    assert_eq!(rt.block_on(async { http().get(url).send().await.unwrap().status() }), 403);
+}
+
+#[test]
+fn sigv4a_header_auth_on_an_access_point_arn() {
+    // botocore reaches an Outposts access point over HTTPS, at its own host name.
+    let certs = tempfile::tempdir().unwrap();
+    make_certs(certs.path(), false);
+    let gate = Gate::start_with(Setup { server_toml: tls_toml(certs.path()), ..json_logging() });
+    let arn = format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}");
+    let port = gate.addr.rsplit_once(':').unwrap().1;
+    let r = boto3_calls(
+        &gate,
+        json!({
+            "endpoint": format!("https://localhost:{port}"),
+            "ca_file": certs.path().join("ca.pem"),
+            "signing": "default",
+            "resolve_localhost": true,
+            "calls": [
+                {"op": "put_object", "params": {"Bucket": arn, "Key": "v4a/h.txt"}, "body": {"size": 70_000, "seed": 4}},
+                {"op": "get_object", "params": {"Bucket": arn, "Key": "v4a/h.txt"}},
+                {"op": "list_objects_v2", "params": {"Bucket": arn, "Prefix": "v4a/"}},
+                {"op": "delete_object", "params": {"Bucket": arn, "Key": "v4a/h.txt"}},
+            ]
+        }),
+    );
+    for (i, what) in ["put", "get", "list", "delete"].iter().enumerate() {
+        ok(&r[i], what);
+        assert_eq!(r[i]["sent"]["authorization"], "AWS4-ECDSA-P256-SHA256", "{what}: {}", r[i]);
+    }
+    assert_eq!(r[1]["sha256"], sha256_hex(&body_bytes(70_000, 4)));
+    let log = gate.access_json();
+    assert!(
+        log.iter().any(|l| l["signature_version"] == "AWS4-ECDSA-P256-SHA256" && l["auth_type"] == "REST-HEADER"),
+        "{log:?}"
+    );
+}
