@@ -502,3 +502,88 @@ async fn a_gigabyte_of_aws_chunked_streams_in_flat_memory() {
     }
     assert_eq!(hex::encode(sha.finalize()), expected);
 }
+
+/// The AWS SDK for Rust's S3 client, with its default request checksums.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aws_sdk_for_rust_with_its_defaults() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
+    let gate = Gate::start();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(gate.url(""))
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(AK, SK, None, None, "test"))
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(config);
+    let data = body_bytes(300_000, 21);
+    let put = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("rust/one.bin")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(put.e_tag().is_some());
+    let got =
+        s3.get_object().bucket(BUCKET).key("rust/one.bin").checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
+    let bytes = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(sha256_hex(&bytes), sha256_hex(&data));
+
+    // Multipart: two parts of 5 MiB and a short last one, each with its checksum.
+    let create = s3.create_multipart_upload().bucket(BUCKET).key("rust/multi.bin").send().await.unwrap();
+    let upload_id = create.upload_id().unwrap().to_owned();
+    let whole = body_bytes(11 * MIB, 22);
+    let mut parts = Vec::new();
+    for (i, piece) in whole.chunks(5 * MIB).enumerate() {
+        let n = i32::try_from(i + 1).unwrap();
+        let r = s3
+            .upload_part()
+            .bucket(BUCKET)
+            .key("rust/multi.bin")
+            .upload_id(&upload_id)
+            .part_number(n)
+            .body(ByteStream::from(piece.to_vec()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("part {n}: {e:?}"));
+        parts.push(CompletedPart::builder().part_number(n).e_tag(r.e_tag().unwrap()).build());
+    }
+    let listed = s3.list_parts().bucket(BUCKET).key("rust/multi.bin").upload_id(&upload_id).send().await.unwrap();
+    assert_eq!(listed.parts().len(), 3);
+    s3.complete_multipart_upload()
+        .bucket(BUCKET)
+        .key("rust/multi.bin")
+        .upload_id(&upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let got = s3.get_object().bucket(BUCKET).key("rust/multi.bin").send().await.unwrap();
+    assert_eq!(sha256_hex(&got.body.collect().await.unwrap().into_bytes()), sha256_hex(&whole));
+
+    let listing = s3.list_objects_v2().bucket(BUCKET).prefix("rust/").send().await.unwrap();
+    let keys: Vec<&str> = listing.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["rust/multi.bin", "rust/one.bin"]);
+    s3.delete_object().bucket(BUCKET).key("rust/one.bin").send().await.unwrap();
+    assert!(s3.head_object().bucket(BUCKET).key("rust/one.bin").send().await.is_err());
+    // A user without the permission gets S3's AccessDenied through the SDK's own error.
+    let nobody = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(gate.url(""))
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(NOBODY_AK, NOBODY_SK, None, None, "test"))
+        .force_path_style(true)
+        .build();
+    let e = aws_sdk_s3::Client::from_conf(nobody)
+        .put_object()
+        .bucket(BUCKET)
+        .key("rust/denied.bin")
+        .body(ByteStream::from_static(b"no"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.into_service_error().meta().code(), Some("AccessDenied"));
+}
