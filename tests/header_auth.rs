@@ -587,3 +587,89 @@ async fn the_aws_sdk_for_rust_with_its_defaults() {
         .unwrap_err();
     assert_eq!(e.into_service_error().meta().code(), Some("AccessDenied"));
 }
+
+/// Framing S3 refuses, each through the gate: a 4xx with S3's code, and no object.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_aws_chunked_bodies_get_s3s_4xx_and_store_nothing() {
+    let gate = Gate::start();
+    let data = body_bytes(20_000, 8);
+    let chunk = |piece: &[u8]| {
+        let mut out = format!("{:x}\r\n", piece.len()).into_bytes();
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+        out
+    };
+    let crc = base64::engine::general_purpose::STANDARD.encode(crc32fast::hash(&data).to_be_bytes());
+    let end = format!("0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n").into_bytes();
+    let whole = [chunk(&data[..10_000]), chunk(&data[10_000..]), end.clone()].concat();
+    let cases: Vec<(&str, Vec<u8>, usize, u16, &str)> = vec![
+        (
+            "a short chunk before another",
+            [chunk(&data[..100]), chunk(&data[100..]), end.clone()].concat(),
+            20_000,
+            400,
+            "InvalidChunkSizeError",
+        ),
+        ("a chunk size that is not hex", [b"zz\r\n".to_vec(), data.clone()].concat(), 20_000, 400, "IncompleteBody"),
+        ("a chunk-size line past 4 KiB", [vec![b'0'; 5000], b"1\r\n".to_vec()].concat(), 20_000, 400, "IncompleteBody"),
+        (
+            "a trailer that never comes",
+            [chunk(&data[..10_000]), chunk(&data[10_000..]), b"0\r\n".to_vec()].concat(),
+            20_000,
+            400,
+            "IncompleteBody",
+        ),
+        (
+            "no trailer though one was announced",
+            [chunk(&data[..10_000]), chunk(&data[10_000..]), b"0\r\n\r\n".to_vec()].concat(),
+            20_000,
+            400,
+            "MalformedTrailerError",
+        ),
+        ("a declared length larger than the body", whole.clone(), 20_001, 400, "IncompleteBody"),
+        ("a declared length smaller than the body", whole.clone(), 19_999, 400, "IncompleteBody"),
+        ("bytes after the end", [whole.clone(), b"extra".to_vec()].concat(), 20_000, 400, "IncompleteBody"),
+        ("a zero declared length with data", whole.clone(), 0, 400, "IncompleteBody"),
+    ];
+    for (i, (what, body, declared, status, code)) in cases.into_iter().enumerate() {
+        let key = format!("bad/{i}.bin");
+        let headers = [
+            ("content-encoding", "aws-chunked".to_owned()),
+            ("x-amz-decoded-content-length", declared.to_string()),
+            ("x-amz-trailer", "x-amz-checksum-crc32".to_owned()),
+        ];
+        let (s, t) = signed_put(&gate, &key, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", &headers, body).await;
+        assert_eq!((s, xml_code(&t)), (status, code), "{what}: {t}");
+        assert!(!exists(&gate, &key).await, "{what}: an object was stored");
+    }
+    // The well-formed body goes through, and the gate is still serving.
+    let headers = [
+        ("content-encoding", "aws-chunked".to_owned()),
+        ("x-amz-decoded-content-length", "20000".to_owned()),
+        ("x-amz-trailer", "x-amz-checksum-crc32".to_owned()),
+    ];
+    let (s, t) = signed_put(&gate, "bad/good.bin", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", &headers, whole).await;
+    assert_eq!(s, 200, "{t}");
+}
+
+/// `explain` decides a header-signed request given its headers, as `serve` would.
+#[test]
+fn explain_describes_a_header_signed_request() {
+    let gate = Gate::start();
+    let mut headers = http::HeaderMap::new();
+    let signer = Signer { access_key_id: AK, secret: &SecretKey::new(SK), region: REGION, service: "s3" };
+    let path = format!("/{BUCKET}/some/key.txt");
+    let now = UnixTime::now();
+    signer.sign_headers("GET", &path, "", "localhost", &mut headers, now, &SigningKeyCache::default());
+    let mut args: Vec<String> = ["--method", "GET", "--url"].map(String::from).to_vec();
+    args.push(format!("http://localhost{path}"));
+    for (k, v) in &headers {
+        args.push("--header".to_owned());
+        args.push(format!("{k}: {}", v.to_str().unwrap()));
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, text) = explain(&gate, &argv);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("header-signed (AWS4-HMAC-SHA256)"), "{text}");
+    assert!(!text.contains(&headers["authorization"].to_str().unwrap()[80..]), "the signature is not echoed: {text}");
+}

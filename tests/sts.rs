@@ -127,12 +127,17 @@ async fn assume_role_acts_with_the_roles_policies() {
 #[tokio::test]
 async fn a_url_dies_with_its_token() {
     let gate = gate_with_sts("sts.key");
-    let creds = sts(&gate, "get_session_token", &json!({"DurationSeconds": 2}))["Credentials"].clone();
+    // Long enough to be used on a loaded machine (python starts twice below), short
+    // enough to wait out.
+    let creds = sts(&gate, "get_session_token", &json!({"DurationSeconds": 6}))["Credentials"].clone();
+    let minted_by = std::time::Instant::now();
     let put = presign_with(&gate, &creds, "put_object", "short-lived");
     assert_eq!(http().put(&put).body("x").send().await.unwrap().status(), 200);
     let get = presign_with(&gate, &creds, "get_object", "short-lived");
     assert_eq!(s3_error(&get).await.0, 200);
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // The token was minted before `minted_by` and expires 6 whole seconds after the second
+    // it was minted in: 7 s after `minted_by` it is over, whatever the machine's load.
+    tokio::time::sleep_until((minted_by + std::time::Duration::from_millis(7200)).into()).await;
     // X-Amz-Expires (3600) still has almost an hour to run; the token does not.
     let r = http().get(&get).send().await.unwrap();
     assert_eq!(r.status(), 400);
