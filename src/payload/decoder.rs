@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use super::chain::ChunkVerifier;
 use super::checksum::{ChecksumAlgorithm, Checksummer};
 use super::error::ChunkError;
+use super::hold::HoldBack;
 use super::mode::{
     MAX_CHUNK_LINE, MAX_CHUNK_SIZE_DIGITS, MAX_TRAILER_SECTION, MIN_CHUNK_SIZE, StreamingMode, find_lf, strip_crlf,
     trim_ows,
@@ -67,12 +68,8 @@ pub struct ChunkDecoder {
     chunk_signature: Vec<u8>,
     /// Sum of the chunk sizes declared so far.
     declared: u64,
-    /// Data bytes consumed from chunks so far.
-    passed: u64,
-    /// Data bytes returned to the caller so far.
-    released: u64,
-    /// The held-back final byte.
-    held: Option<Bytes>,
+    /// What has passed, what went on, and the held-back final byte.
+    hold: HoldBack,
     /// Number of data chunks seen (1-based index of the current one).
     chunks: u64,
     /// Size of the previous data chunk.
@@ -88,8 +85,7 @@ impl fmt::Debug for ChunkDecoder {
             .field("mode", &self.mode)
             .field("decoded_len", &self.decoded_len)
             .field("state", &self.state)
-            .field("passed", &self.passed)
-            .field("released", &self.released)
+            .field("hold", &self.hold)
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -141,9 +137,7 @@ impl ChunkDecoder {
             line: Vec::new(),
             chunk_signature: Vec::new(),
             declared: 0,
-            passed: 0,
-            released: 0,
-            held: None,
+            hold: HoldBack::new(decoded_len),
             chunks: 0,
             previous_size: None,
             section_line_start: 0,
@@ -157,7 +151,7 @@ impl ChunkDecoder {
 
     /// Decoded bytes returned to the caller so far (`feed` and `finish`).
     pub fn released(&self) -> u64 {
-        self.released
+        self.hold.released()
     }
 
     /// `true` when the body is empty, so that no byte can be held back: the caller must not start the request to the
@@ -199,11 +193,7 @@ impl ChunkDecoder {
         match self.state {
             State::Done => {
                 self.state = State::Finished;
-                let last = self.held.take();
-                if let Some(b) = &last {
-                    self.released += b.len() as u64;
-                }
-                Ok(last)
+                Ok(self.hold.release_last())
             }
             State::Finished => Ok(None),
             _ => Err(self.fail(ChunkError::Truncated)),
@@ -233,13 +223,12 @@ impl ChunkDecoder {
                     for c in &mut self.checksummers {
                         c.update(&piece);
                     }
-                    self.passed += n;
                     let remaining = remaining.saturating_sub(n);
                     self.state = State::Data { remaining };
                     if remaining == 0 {
                         self.end_of_chunk_data()?;
                     }
-                    if let Some(out) = self.release(piece) {
+                    if let Some(out) = self.hold.pass(piece) {
                         return Ok(Some(out));
                     }
                 }
@@ -274,19 +263,6 @@ impl ChunkDecoder {
                 State::Done | State::Finished => return Err(ChunkError::TrailingData),
             }
         }
-    }
-
-    /// Hands out `piece`, holding back the final byte of the body.
-    fn release(&mut self, mut piece: Bytes) -> Option<Bytes> {
-        if self.passed == self.decoded_len && !piece.is_empty() {
-            let last = piece.split_off(piece.len().saturating_sub(1));
-            self.held = Some(last);
-        }
-        if piece.is_empty() {
-            return None;
-        }
-        self.released += piece.len() as u64;
-        Some(piece)
     }
 
     /// Appends input up to and including the next `\n` to `self.line`. Returns `true` when a full line has been read.

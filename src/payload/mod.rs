@@ -14,6 +14,7 @@
 //! - `checksum.rs`: the CRC32 / CRC32C / CRC64NVME / SHA-1 / SHA-256 checksums in S3's base64 form.
 //! - `error.rs`: [`ChunkError`] and its S3 code, status and message.
 //! - `mode.rs`: [`StreamingMode`], `X-Amz-Trailer` parsing, limits and shared lexical rules.
+//! - `hold.rs`: the hold-back rule, shared by both verifiers.
 //! - `chain.rs`: [`ChunkVerifier`] and the SigV4 ([`HmacChain`]) and SigV4a ([`EcdsaChain`]) signature chains.
 //! - `trailer.rs`: parsing and verifying the trailer section.
 //! - `decoder.rs`: [`ChunkDecoder`], the incremental `aws-chunked` decoder.
@@ -26,6 +27,7 @@ mod check;
 mod checksum;
 mod decoder;
 mod error;
+mod hold;
 mod mode;
 mod plain;
 mod trailer;

@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 
 use super::checksum::{ChecksumAlgorithm, Checksummer};
 use super::error::ChunkError;
+use super::hold::HoldBack;
 
 /// Verifies a non-chunked body against `Content-Length`, an optional `x-amz-checksum-*` header and an optional hex
 /// `x-amz-content-sha256`. The final byte is held back until [`finish`](Self::finish) has checked everything.
@@ -17,9 +18,7 @@ pub struct PlainVerifier {
     content_length: u64,
     checksum: Option<(Checksummer, Vec<u8>)>,
     sha256: Option<(Sha256, [u8; 32])>,
-    passed: u64,
-    released: u64,
-    held: Option<Bytes>,
+    hold: HoldBack,
     finished: bool,
     error: Option<ChunkError>,
 }
@@ -28,8 +27,7 @@ impl fmt::Debug for PlainVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PlainVerifier")
             .field("content_length", &self.content_length)
-            .field("passed", &self.passed)
-            .field("released", &self.released)
+            .field("hold", &self.hold)
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -63,16 +61,14 @@ impl PlainVerifier {
             content_length,
             checksum,
             sha256,
-            passed: 0,
-            released: 0,
-            held: None,
+            hold: HoldBack::new(content_length),
             finished: false,
             error: None,
         })
     }
 
     pub fn released(&self) -> u64 {
-        self.released
+        self.hold.released()
     }
 
     /// `true` when the body is empty, so that no byte can be held back: the caller must not start the request to the
@@ -97,27 +93,17 @@ impl PlainVerifier {
         if self.finished {
             return Err(self.fail(ChunkError::TrailingData));
         }
-        let room = self.content_length.saturating_sub(self.passed);
-        if input.len() as u64 > room {
+        if input.len() as u64 > self.hold.room() {
             return Err(self.fail(ChunkError::LengthMismatch));
         }
-        let mut piece = input.split().freeze();
+        let piece = input.split().freeze();
         if let Some((c, _)) = &mut self.checksum {
             c.update(&piece);
         }
         if let Some((h, _)) = &mut self.sha256 {
             h.update(&piece);
         }
-        self.passed += piece.len() as u64;
-        if self.passed == self.content_length {
-            let last = piece.split_off(piece.len().saturating_sub(1));
-            self.held = Some(last);
-        }
-        if piece.is_empty() {
-            return Ok(None);
-        }
-        self.released += piece.len() as u64;
-        Ok(Some(piece))
+        Ok(self.hold.pass(piece))
     }
 
     /// Signals the end of the body: checks the length and the digests and returns the held-back final byte.
@@ -128,7 +114,7 @@ impl PlainVerifier {
         if self.finished {
             return Ok(None);
         }
-        if self.passed != self.content_length {
+        if self.hold.passed() != self.content_length {
             return Err(self.fail(ChunkError::LengthMismatch));
         }
         if let Some((h, expected)) = self.sha256.take() {
@@ -144,10 +130,6 @@ impl PlainVerifier {
             }
         }
         self.finished = true;
-        let last = self.held.take();
-        if let Some(b) = &last {
-            self.released += b.len() as u64;
-        }
-        Ok(last)
+        Ok(self.hold.release_last())
     }
 }
