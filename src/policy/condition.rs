@@ -375,6 +375,3 @@ impl Condition {
         self.key != Key::Unset
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,4 +1,4 @@
-//! The operator conformance table (split by operator family: `scalar`, `sets`). Each case is named after the AWS documentation example
+//! The IAM condition operator conformance table (split by operator family: `scalar`, `sets`). Each case is named after the AWS documentation example
 //! it reproduces (IAM User Guide: "Condition operators", "Policy variables", "Single-valued
 //! vs. multivalued context keys"; S3 on Outposts condition keys) or the rule it pins down.
 
@@ -7,8 +7,8 @@ use std::net::IpAddr;
 mod scalar;
 mod sets;
 
-use crate::policy::keys::{AuthFacts, Facts};
-use crate::policy::{Policy, PolicyKind, RequestContext};
+use outpost_gate::policy::keys::{AuthFacts, Facts};
+use outpost_gate::policy::{Policy, PolicyKind, RequestContext};
 
 const V2012: &str = "2012-10-17";
 const V2008: &str = "2008-10-17";
@@ -39,7 +39,7 @@ fn base() -> Facts<'static> {
     }
 }
 
-fn policy(version: &str, condition: &str) -> Result<Policy, crate::policy::PolicyError> {
+fn policy(version: &str, condition: &str) -> Result<Policy, outpost_gate::policy::PolicyError> {
     let json = format!(
         r#"{{"Version":"{version}","Statement":{{"Sid":"t","Effect":"Allow","Action":"*","Resource":"*","Condition":{condition}}}}}"#
     );
