@@ -1,6 +1,7 @@
-//! The IAM condition operator conformance table (split by operator family: `scalar`, `sets`). Each case is named after the AWS documentation example
-//! it reproduces (IAM User Guide: "Condition operators", "Policy variables", "Single-valued
-//! vs. multivalued context keys"; S3 on Outposts condition keys) or the rule it pins down.
+//! The IAM condition operator conformance table, split by operator family (`scalar`,
+//! `sets`). Each case is named after the AWS documentation example it reproduces (IAM User
+//! Guide: "Condition operators", "Policy variables", "Single-valued vs. multivalued context
+//! keys"; S3 on Outposts condition keys) or the rule it pins down.
 
 use std::net::IpAddr;
 
