@@ -673,3 +673,45 @@ fn explain_describes_a_header_signed_request() {
     assert!(text.contains("header-signed (AWS4-HMAC-SHA256)"), "{text}");
     assert!(!text.contains(&headers["authorization"].to_str().unwrap()[80..]), "the signature is not echoed: {text}");
 }
+
+/// Found by probing: the verified-SigV4a cache was keyed by what the canonical request
+/// covers, and a header-signed request's canonical request does not name its key (the
+/// Credential is in the Authorization header). A signature checked once under one key
+/// (here a request the signer's own policy denies) was then taken for any other key id.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sigv4a_header_signature_is_bound_to_its_key() {
+    let gate = Gate::start();
+    let url = boto3_presign(
+        &json!({"endpoint": gate.url(""), "method": "put_object", "bucket": BUCKET, "key": "v4a/private.txt"}),
+    );
+    assert_eq!(http().put(url).body("the tester's").send().await.unwrap().status(), 200);
+
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sign_v4a_header.py");
+    let target = gate.url(&format!("/{BUCKET}/v4a/private.txt"));
+    let args =
+        json!({"method": "GET", "url": target, "access_key": NOBODY_AK, "secret_key": NOBODY_SK, "region_set": "*"});
+    let out = Command::new(python()).arg(script).arg(args.to_string()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let headers: serde_json::Map<String, Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let send = |swap: bool| {
+        let mut req = http().get(&target);
+        for (k, v) in &headers {
+            let v = v.as_str().unwrap();
+            let v =
+                if swap && k.eq_ignore_ascii_case("authorization") { v.replace(NOBODY_AK, AK) } else { v.to_owned() };
+            req = req.header(k.as_str(), v);
+        }
+        req.send()
+    };
+    let r = send(false).await.unwrap();
+    let (status, text) = (r.status().as_u16(), r.text().await.unwrap());
+    assert_eq!((status, xml_code(&text)), (403, "AccessDenied"), "nobody's own request is denied by policy: {text}");
+    let r = send(true).await.unwrap();
+    let (status, text) = (r.status().as_u16(), r.text().await.unwrap());
+    assert_eq!(
+        (status, xml_code(&text)),
+        (403, "SignatureDoesNotMatch"),
+        "the signature is nobody's, not the tester's: {text}"
+    );
+    assert!(!text.contains("the tester's"));
+}

@@ -102,7 +102,7 @@ pub fn string_to_sign_v4a(amz_date: &str, scope: &str, canonical_request: &[u8])
     super::canonical::string_to_sign_with(ALGORITHM_V4A, amz_date, scope, canonical_request)
 }
 
-/// The same, from the canonical request's hash (which also keys the signature cache).
+/// The same, from the canonical request's hash.
 pub fn string_to_sign_v4a_hashed(amz_date: &str, scope: &str, canonical_hash: &[u8; 32]) -> String {
     super::canonical::string_to_sign_hashed(ALGORITHM_V4A, amz_date, scope, canonical_hash)
 }
@@ -110,10 +110,10 @@ pub fn string_to_sign_v4a_hashed(amz_date: &str, scope: &str, canonical_hash: &[
 /// The longest DER encoding of a P-256 ECDSA signature.
 pub const MAX_DER_LEN: usize = 72;
 
-/// What identifies one verified signature: the canonical request's hash (which covers
-/// the credential, so the key id, the date, the scope, the region set, the expiry, the
-/// path, the host and every signed header) and the signature itself. Nothing else goes
-/// into the string to sign.
+/// What identifies one verified signature: a hash of the access key id and the string to
+/// sign (the date, the scope and the canonical request: the path, the host, the query and
+/// every signed header), and the signature itself. The key id is hashed in explicitly: a
+/// presigned URL's canonical query names it, a header-signed request's does not.
 pub type VerifiedId = [u8; 32 + 1 + MAX_DER_LEN];
 
 /// More entries than this and a cache starts over (as the signing-key cache does).
@@ -150,12 +150,12 @@ impl V4aCache {
         Some(key)
     }
 
-    /// The cache entry of `signature` over the canonical request hashed as
-    /// `canonical_hash`; `None` for a signature too long to be P-256 DER.
-    pub fn entry_id(canonical_hash: &[u8; 32], signature: &[u8]) -> Option<VerifiedId> {
+    /// The cache entry of `signature` by the key and over the string to sign that
+    /// `signed` hashes (see `verify`); `None` for a signature too long to be P-256 DER.
+    pub fn entry_id(signed: &[u8; 32], signature: &[u8]) -> Option<VerifiedId> {
         let len = u8::try_from(signature.len()).ok().filter(|&l| usize::from(l) <= MAX_DER_LEN)?;
         let mut id = [0u8; 32 + 1 + MAX_DER_LEN];
-        id[..32].copy_from_slice(canonical_hash);
+        id[..32].copy_from_slice(signed);
         id[32] = len;
         id[33..33 + signature.len()].copy_from_slice(signature);
         Some(id)

@@ -129,7 +129,17 @@ fn verify_v4a(
         let ok = hex::decode_to_slice(&auth.signature, &mut *d).is_ok();
         ok.then_some(&*d)
     });
-    let id = der.and_then(|d| V4aCache::entry_id(&canonical_hash, d));
+    // What the ECDSA check proves: this key's signature over this string to sign. The key
+    // id must be in the entry: a header-signed request's canonical request and scope do
+    // not name it (its Credential is in the Authorization header), so without it a
+    // signature verified under one key would be taken for another key's.
+    let verified: [u8; 32] = sha2::Sha256::new()
+        .chain_update(auth.access_key_id.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(sts.as_bytes())
+        .finalize()
+        .into();
+    let id = der.and_then(|d| V4aCache::entry_id(&verified, d));
     let (Some(der), Some(id)) = (der, id) else {
         return Err(mismatch(req, auth, &sts));
     };
