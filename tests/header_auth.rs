@@ -715,3 +715,87 @@ async fn a_sigv4a_header_signature_is_bound_to_its_key() {
     );
     assert!(!text.contains("the tester's"));
 }
+
+/// Found by probing: the embedded store (s3s-fs) keeps an object before it checks
+/// `Content-MD5` or a checksum header, so whatever the gate left to the store was stored
+/// though the client was told it failed. The gate checks them all itself now, on plain and
+/// aws-chunked bodies alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn content_md5_and_checksum_headers_are_checked_by_the_gate() {
+    let gate = Gate::start();
+    let data = body_bytes(50_000, 12);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let md5 = b64(&md5::Md5::digest(&data));
+    let wrong_md5 = b64(&md5::Md5::digest(b"other"));
+    let crc32 = b64(&crc32fast::hash(&data).to_be_bytes());
+    let sha_b64 = b64(&sha2::Sha256::digest(&data));
+    let wrong_sha_b64 = b64(&sha2::Sha256::digest(b"other"));
+    let unsigned = "UNSIGNED-PAYLOAD";
+
+    let (s, t) =
+        signed_put(&gate, "m/bad-md5.bin", unsigned, &[("content-md5", wrong_md5.clone())], data.clone()).await;
+    assert_eq!((s, xml_code(&t)), (400, "BadDigest"), "{t}");
+    assert!(t.contains("The Content-MD5 you specified did not match what we received."), "{t}");
+    assert!(!exists(&gate, "m/bad-md5.bin").await);
+    let (s, t) = signed_put(&gate, "m/junk-md5.bin", unsigned, &[("content-md5", "!!!".into())], data.clone()).await;
+    assert_eq!((s, xml_code(&t)), (400, "InvalidDigest"), "{t}");
+    assert!(!exists(&gate, "m/junk-md5.bin").await);
+    let (s, t) = signed_put(&gate, "m/md5.bin", unsigned, &[("content-md5", md5.clone())], data.clone()).await;
+    assert_eq!(s, 200, "{t}");
+
+    // aws-chunked with a correct CRC32 trailer, and a header that describes the data wrongly.
+    let framed = |crc: &str| {
+        let mut out = Vec::new();
+        for piece in data.chunks(16_384) {
+            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            out.extend_from_slice(piece);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("0\r\nx-amz-checksum-crc32:{crc}\r\n\r\n").as_bytes());
+        out
+    };
+    let chunked = |extra: &[(&'static str, String)]| {
+        let mut h = vec![
+            ("content-encoding", "aws-chunked".to_owned()),
+            ("x-amz-decoded-content-length", data.len().to_string()),
+            ("x-amz-trailer", "x-amz-checksum-crc32".to_owned()),
+        ];
+        h.extend(extra.iter().cloned());
+        h
+    };
+    let mode = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+    for (what, extra, code) in [
+        ("a wrong SHA-256 header", vec![("x-amz-checksum-sha256", wrong_sha_b64.clone())], "BadDigest"),
+        ("a wrong Content-MD5", vec![("content-md5", wrong_md5.clone())], "BadDigest"),
+        (
+            "two checksum headers",
+            vec![("x-amz-checksum-sha256", sha_b64.clone()), ("x-amz-checksum-crc32", crc32.clone())],
+            "InvalidRequest",
+        ),
+    ] {
+        let key = format!("m/chunked-{}.bin", what.replace(' ', "-"));
+        let (s, t) = signed_put(&gate, &key, mode, &chunked(&extra), framed(&crc32)).await;
+        assert_eq!((s, xml_code(&t)), (400, code), "{what}: {t}");
+        assert!(!exists(&gate, &key).await, "{what}: stored");
+    }
+    let extra = [("x-amz-checksum-sha256", sha_b64.clone()), ("content-md5", md5.clone())];
+    let (s, t) = signed_put(&gate, "m/chunked-good.bin", mode, &chunked(&extra), framed(&crc32)).await;
+    assert_eq!(s, 200, "both headers right: {t}");
+
+    // An algorithm named with no value to go with it, and aws-chunked framing claimed
+    // without a STREAMING mode.
+    let (s, t) = signed_put(
+        &gate,
+        "m/no-value.bin",
+        unsigned,
+        &[("x-amz-sdk-checksum-algorithm", "CRC32".into())],
+        data.clone(),
+    )
+    .await;
+    assert_eq!((s, xml_code(&t)), (400, "InvalidRequest"), "{t}");
+    let hex = sha256_hex(&data);
+    let (s, t) =
+        signed_put(&gate, "m/framing.bin", &hex, &[("content-encoding", "aws-chunked".into())], data.clone()).await;
+    assert_eq!((s, xml_code(&t)), (400, "InvalidArgument"), "{t}");
+    assert!(!exists(&gate, "m/no-value.bin").await && !exists(&gate, "m/framing.bin").await);
+}

@@ -67,9 +67,21 @@ pub fn body_check(headers: &HeaderMap, caller: &Authenticated) -> Result<Option<
     if let Some(mode) = StreamingMode::from_content_sha256(claimed) {
         return chunked(headers, caller, mode).map(Some);
     }
+    // The aws-chunked framing with a payload claim that is not a STREAMING mode: the store
+    // might decode what the gate checked as plain bytes.
+    let encoded = text(headers, "content-encoding")
+        .is_some_and(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("aws-chunked")));
+    if encoded || headers.contains_key("x-amz-decoded-content-length") {
+        return Err(S3Error::invalid_argument(
+            "Content-Encoding aws-chunked and X-Amz-Decoded-Content-Length need a STREAMING-* x-amz-content-sha256",
+        )
+        .with("ArgumentName", "x-amz-content-sha256"));
+    }
     let sha256 = (claimed != crate::sigv4::canonical::UNSIGNED_PAYLOAD).then_some(claimed);
     let checksum = checksum_header(headers)?;
-    if sha256.is_none() && checksum.is_none() {
+    let md5 = text(headers, "content-md5");
+    if sha256.is_none() && checksum.is_none() && md5.is_none() {
+        no_checksum_without_value(headers, false)?;
         return Ok(None);
     }
     // No Content-Length and no Transfer-Encoding is an empty body (RFC 9112 6.3); a
@@ -79,8 +91,36 @@ pub fn body_check(headers: &HeaderMap, caller: &Authenticated) -> Result<Option<
         None if !headers.contains_key(http::header::TRANSFER_ENCODING) => 0,
         None => return Err(missing_length()),
     };
-    let verifier = PlainVerifier::new(content_length, checksum, sha256).map_err(|e| e.to_s3())?;
+    let verifier = described(content_length, checksum, sha256, md5)?;
     Ok(Some(BodyCheck::Plain { verifier, content_length }))
+}
+
+/// A verifier of `length` bytes against the hash, checksum and MD5 headers given.
+fn described(
+    length: u64,
+    checksum: Option<(ChecksumAlgorithm, &str)>,
+    sha256: Option<&str>,
+    md5: Option<&str>,
+) -> Result<PlainVerifier, S3Error> {
+    let verifier = PlainVerifier::new(length, checksum, sha256).map_err(|e| e.to_s3())?;
+    match md5 {
+        Some(b64) => verifier.with_content_md5(b64).map_err(|e| e.to_s3()),
+        None => Ok(verifier),
+    }
+}
+
+/// An SDK names the algorithm of the checksum it sends; naming one and sending none is
+/// S3's 400 (a store would otherwise compute one and, finding nothing to compare it with,
+/// refuse only after keeping the object).
+fn no_checksum_without_value(headers: &HeaderMap, trailer: bool) -> Result<(), S3Error> {
+    if headers.contains_key("x-amz-sdk-checksum-algorithm") && !trailer && checksum_header(headers)?.is_none() {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.",
+        ));
+    }
+    Ok(())
 }
 
 fn chunked(headers: &HeaderMap, caller: &Authenticated, mode: StreamingMode) -> Result<BodyCheck, S3Error> {
@@ -106,8 +146,13 @@ fn chunked(headers: &HeaderMap, caller: &Authenticated, mode: StreamingMode) -> 
     if mode.is_signed() && mode.is_sigv4a() != (caller.algorithm == crate::sigv4::Algorithm::EcdsaP256) {
         return Err(ChunkError::InvalidContentSha256.to_s3());
     }
+    no_checksum_without_value(headers, !trailers.is_empty())?;
+    let checksum = checksum_header(headers)?;
+    let md5 = text(headers, "content-md5");
+    let then =
+        if checksum.is_some() || md5.is_some() { Some(described(decoded_len, checksum, None, md5)?) } else { None };
     let decoder = ChunkDecoder::new(mode, decoded_len, trailers, verifier).map_err(|e| e.to_s3())?;
-    Ok(BodyCheck::Chunked { decoder, decoded_len })
+    Ok(BodyCheck::Chunked { decoder, decoded_len, then })
 }
 
 #[cfg(test)]

@@ -13,8 +13,17 @@ use crate::base::s3err::S3Error;
 /// A body's verification, fed as its bytes arrive.
 #[derive(Debug)]
 pub enum BodyCheck {
-    Chunked { decoder: ChunkDecoder, decoded_len: u64 },
-    Plain { verifier: PlainVerifier, content_length: u64 },
+    /// `then` checks the decoded data against headers that describe it (a `Content-MD5`,
+    /// an `x-amz-checksum-*` header), holding back its last byte in turn.
+    Chunked {
+        decoder: ChunkDecoder,
+        decoded_len: u64,
+        then: Option<PlainVerifier>,
+    },
+    Plain {
+        verifier: PlainVerifier,
+        content_length: u64,
+    },
 }
 
 impl BodyCheck {
@@ -43,7 +52,15 @@ impl BodyCheck {
     /// The next verified piece of `input`, if any; call until `None`.
     pub fn feed(&mut self, input: &mut BytesMut) -> Result<Option<Bytes>, ChunkError> {
         match self {
-            Self::Chunked { decoder, .. } => decoder.feed(input),
+            Self::Chunked { decoder, then: None, .. } => decoder.feed(input),
+            Self::Chunked { decoder, then: Some(then), .. } => {
+                while let Some(piece) = decoder.feed(input)? {
+                    if let Some(out) = then.feed_bytes(piece)? {
+                        return Ok(Some(out));
+                    }
+                }
+                Ok(None)
+            }
             Self::Plain { verifier, .. } => verifier.feed(input),
         }
     }
@@ -51,7 +68,21 @@ impl BodyCheck {
     /// At the end of the body: the held-back last byte once everything verified.
     pub fn finish(&mut self) -> Result<Option<Bytes>, ChunkError> {
         match self {
-            Self::Chunked { decoder, .. } => decoder.finish(),
+            Self::Chunked { decoder, then: None, .. } => decoder.finish(),
+            Self::Chunked { decoder, then: Some(then), .. } => {
+                let last = decoder.finish()?;
+                let mut out = match last {
+                    Some(b) => then.feed_bytes(b)?,
+                    None => None,
+                };
+                if let Some(tail) = then.finish()? {
+                    out = Some(match out {
+                        Some(head) => [head, tail].concat().into(),
+                        None => tail,
+                    });
+                }
+                Ok(out)
+            }
             Self::Plain { verifier, .. } => verifier.finish(),
         }
     }

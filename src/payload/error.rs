@@ -45,6 +45,10 @@ pub enum ChunkError {
     BadDigest(ChecksumAlgorithm),
     /// The hex `x-amz-content-sha256` did not match the data.
     ContentSha256Mismatch,
+    /// `Content-MD5` is not the base64 of 16 bytes.
+    InvalidContentMd5,
+    /// The body's MD5 differs from `Content-MD5`.
+    ContentMd5Mismatch,
     /// The `x-amz-content-sha256` value is not a valid hex SHA-256.
     InvalidContentSha256,
     /// A signed mode was set up without a verifier (a bug in the caller).
@@ -69,6 +73,8 @@ impl ChunkError {
             | ChunkError::InvalidChecksumHeader(_) => "InvalidRequest",
             ChunkError::BadDigest(_) => "BadDigest",
             ChunkError::ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
+            ChunkError::InvalidContentMd5 => "InvalidDigest",
+            ChunkError::ContentMd5Mismatch => "BadDigest",
             ChunkError::InvalidContentSha256 => "InvalidArgument",
             ChunkError::VerifierMissing => "InternalError",
         }
@@ -125,6 +131,8 @@ impl ChunkError {
                 A::Sha1 => "The SHA1 you specified did not match the calculated checksum.",
                 A::Sha256 => "The SHA256 you specified did not match the calculated checksum.",
             },
+            ChunkError::InvalidContentMd5 => "The Content-MD5 you specified was invalid.",
+            ChunkError::ContentMd5Mismatch => "The Content-MD5 you specified did not match what we received.",
             ChunkError::ContentSha256Mismatch => {
                 "The provided 'x-amz-content-sha256' header does not match what was computed."
             }

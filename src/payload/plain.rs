@@ -18,6 +18,7 @@ pub struct PlainVerifier {
     content_length: u64,
     checksum: Option<(Checksummer, Vec<u8>)>,
     sha256: Option<(Sha256, [u8; 32])>,
+    md5: Option<(md5::Md5, [u8; 16])>,
     hold: HoldBack,
     finished: bool,
     error: Option<ChunkError>,
@@ -61,10 +62,27 @@ impl PlainVerifier {
             content_length,
             checksum,
             sha256,
+            md5: None,
             hold: HoldBack::new(content_length),
             finished: false,
             error: None,
         })
+    }
+
+    /// Also checks the body against a `Content-MD5` header (base64 of 16 bytes), as S3 does.
+    pub fn with_content_md5(mut self, b64: &str) -> Result<Self, ChunkError> {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok();
+        let expected: [u8; 16] = decoded.and_then(|d| d.try_into().ok()).ok_or(ChunkError::InvalidContentMd5)?;
+        self.md5 = Some((md5::Md5::new(), expected));
+        Ok(self)
+    }
+
+    /// Bytes a decoder already produced (an `aws-chunked` body's data), checked the same way.
+    pub fn feed_bytes(&mut self, piece: Bytes) -> Result<Option<Bytes>, ChunkError> {
+        let mut buf = BytesMut::new();
+        buf.unsplit(piece.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..])));
+        self.feed(&mut buf)
     }
 
     pub fn released(&self) -> u64 {
@@ -103,6 +121,9 @@ impl PlainVerifier {
         if let Some((h, _)) = &mut self.sha256 {
             h.update(&piece);
         }
+        if let Some((h, _)) = &mut self.md5 {
+            h.update(&piece);
+        }
         Ok(self.hold.pass(piece))
     }
 
@@ -121,6 +142,12 @@ impl PlainVerifier {
             let got: [u8; 32] = h.finalize().into();
             if !bool::from(got.ct_eq(&expected)) {
                 return Err(self.fail(ChunkError::ContentSha256Mismatch));
+            }
+        }
+        if let Some((h, expected)) = self.md5.take() {
+            let got: [u8; 16] = h.finalize().into();
+            if !bool::from(got.ct_eq(&expected)) {
+                return Err(self.fail(ChunkError::ContentMd5Mismatch));
             }
         }
         if let Some((c, expected)) = self.checksum.take() {
