@@ -12,6 +12,7 @@ use crate::base::s3err::S3Error;
 
 /// A body's verification, fed as its bytes arrive.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per upload, and it lives in the boxed upload body
 pub enum BodyCheck {
     /// `then` checks the decoded data against headers that describe it (a `Content-MD5`,
     /// an `x-amz-checksum-*` header), holding back its last byte in turn.

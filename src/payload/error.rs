@@ -71,10 +71,9 @@ impl ChunkError {
             ChunkError::TrailerNotSupported
             | ChunkError::InvalidTrailerChecksum(_)
             | ChunkError::InvalidChecksumHeader(_) => "InvalidRequest",
-            ChunkError::BadDigest(_) => "BadDigest",
+            ChunkError::BadDigest(_) | ChunkError::ContentMd5Mismatch => "BadDigest",
             ChunkError::ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
             ChunkError::InvalidContentMd5 => "InvalidDigest",
-            ChunkError::ContentMd5Mismatch => "BadDigest",
             ChunkError::InvalidContentSha256 => "InvalidArgument",
             ChunkError::VerifierMissing => "InternalError",
         }
