@@ -127,7 +127,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let d = ChunkDecoder::new(StreamingMode::UnsignedPayloadTrailer, len, vec![alg], None).unwrap();
-                assert_eq!(run(BodyCheck::Chunked { decoder: d, decoded_len: len }, wire), TOTAL);
+                assert_eq!(run(BodyCheck::Chunked { decoder: d, decoded_len: len, then: None }, wire), TOTAL);
             });
         });
     }
@@ -135,7 +135,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let chain = HmacChain::new(signing_key(), SEED, DATE, SCOPE);
             let d = ChunkDecoder::new(StreamingMode::SigV4Payload, len, Vec::new(), Some(Box::new(chain))).unwrap();
-            assert_eq!(run(BodyCheck::Chunked { decoder: d, decoded_len: len }, &chunks), TOTAL);
+            assert_eq!(run(BodyCheck::Chunked { decoder: d, decoded_len: len, then: None }, &chunks), TOTAL);
         });
     });
     g.finish();
