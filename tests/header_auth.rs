@@ -799,3 +799,26 @@ async fn content_md5_and_checksum_headers_are_checked_by_the_gate() {
     assert_eq!((s, xml_code(&t)), (400, "InvalidArgument"), "{t}");
     assert!(!exists(&gate, "m/no-value.bin").await && !exists(&gate, "m/framing.bin").await);
 }
+
+/// Found by probing: a client that stops sending its body held its store request open for
+/// ever. After 20 s of nothing it gets S3's RequestTimeout, and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_upload_times_out_and_stores_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let gate = Gate::start();
+    let url = boto3_presign(
+        &json!({"endpoint": gate.url(""), "method": "put_object", "bucket": BUCKET, "key": "stall/x.bin"}),
+    );
+    let mut stream = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
+    let head = format!("PUT {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 1000\r\n\r\n", path_and_query(&url), gate.addr);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[b'x'; 400]).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(40), stream.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(status_of(&text), 400, "{text}");
+    assert!(text.contains("<Code>RequestTimeout</Code>"), "{text}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(19), "not before the stall limit");
+    assert!(!exists(&gate, "stall/x.bin").await);
+}

@@ -137,6 +137,15 @@ impl S3Error {
     }
 
     /// An upload whose client went away before sending all it announced.
+    /// An upload that stopped sending.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "RequestTimeout",
+            "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+        )
+    }
+
     pub fn incomplete_body() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,

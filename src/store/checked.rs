@@ -91,7 +91,7 @@ impl Body for Checked {
                 }
                 Some(Err(e)) => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(Box::new(e))));
+                    return Poll::Ready(Some(Err(e)));
                 }
                 None => {
                     this.done = true;

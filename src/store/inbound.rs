@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -76,7 +77,18 @@ impl Inflow {
 pub struct Inbound {
     body: Incoming,
     flow: Arc<Inflow>,
+    /// Set while the client sends nothing: a body that stalls this long is over.
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
 }
+
+/// How long an upload may send nothing before it is given up, as S3 gives up on it
+/// (`RequestTimeout`); without it a stalled client would hold its store request open.
+pub const BODY_STALL: Duration = Duration::from_secs(20);
+
+/// The error a stalled body ends with; the S3 error itself is on the `Inflow`.
+#[derive(Debug, thiserror::Error)]
+#[error("the client sent nothing for {0:?}")]
+pub struct Stalled(Duration);
 
 impl Inbound {
     pub fn new(body: Incoming) -> (Self, Arc<Inflow>) {
@@ -88,16 +100,31 @@ impl Inbound {
             changed: Notify::new(),
             refusal: OnceLock::new(),
         });
-        (Self { body, flow: Arc::clone(&flow) }, flow)
+        (Self { body, flow: Arc::clone(&flow), stall: None }, flow)
     }
 }
 
 impl Body for Inbound {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let frame = Pin::new(&mut self.body).poll_frame(cx);
+        match &frame {
+            Poll::Pending => {
+                let stall = self.stall.get_or_insert_with(|| Box::pin(tokio::time::sleep(BODY_STALL)));
+                if stall.as_mut().poll(cx).is_ready() {
+                    self.flow.refuse(S3Error::request_timeout());
+                    return Poll::Ready(Some(Err(Box::new(Stalled(BODY_STALL)))));
+                }
+            }
+            Poll::Ready(Some(Ok(_))) if self.stall.is_some() => {
+                if let Some(stall) = self.stall.as_mut() {
+                    stall.as_mut().reset(tokio::time::Instant::now() + BODY_STALL);
+                }
+            }
+            _ => {}
+        }
         match &frame {
             Poll::Ready(Some(Ok(f))) => {
                 if let Some(d) = f.data_ref() {
@@ -112,7 +139,7 @@ impl Body for Inbound {
             Poll::Ready(None) => self.flow.set(ENDED),
             Poll::Pending => {}
         }
-        frame
+        frame.map_err(Into::into)
     }
 
     fn is_end_stream(&self) -> bool {
