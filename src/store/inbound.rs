@@ -123,7 +123,7 @@ impl Body for Inbound {
                     stall.as_mut().reset(tokio::time::Instant::now() + BODY_STALL);
                 }
             }
-            _ => {}
+            Poll::Ready(_) => {}
         }
         match &frame {
             Poll::Ready(Some(Ok(f))) => {
