@@ -822,3 +822,60 @@ async fn a_stalled_upload_times_out_and_stores_nothing() {
     assert!(started.elapsed() >= std::time::Duration::from_secs(19), "not before the stall limit");
     assert!(!exists(&gate, "stall/x.bin").await);
 }
+
+/// Session credentials from the gate's STS endpoint sign S3 calls in the header too; the
+/// virtual-host style reaches the same bucket; an abandoned multipart upload is aborted.
+#[test]
+fn session_credentials_virtual_hosts_and_aborts() {
+    let gate = Gate::start_with(Setup {
+        extra_toml: "[sts]\nenabled = true\ntoken_key_file = \"sts.key\"\nmin_session_secs = 1\n".to_owned(),
+        ..Setup::default()
+    });
+    let creds =
+        boto3_sts(&json!({"endpoint": gate.url(""), "call": "get_session_token", "params": {"DurationSeconds": 900}}))
+            ["Credentials"]
+            .clone();
+    let port = gate.addr.rsplit_once(':').unwrap().1;
+    let r = boto3_calls(
+        &gate,
+        json!({
+            "endpoint": format!("http://localhost:{port}"),
+            "addressing": "virtual",
+            "resolve_localhost": true,
+            "access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"],
+            "calls": [
+                {"op": "put_object", "params": {"Bucket": BUCKET, "Key": "s/v.txt"}, "body": {"size": 5000, "seed": 30}},
+                {"op": "get_object", "params": {"Bucket": BUCKET, "Key": "s/v.txt"}},
+                {"op": "create_multipart_upload", "params": {"Bucket": BUCKET, "Key": "s/abandoned.bin"}},
+            ]
+        }),
+    );
+    ok(&r[0], "session put, virtual host");
+    assert_eq!(r[1]["sha256"], sha256_hex(&body_bytes(5000, 30)));
+    let upload_id = r[2]["UploadId"].as_str().unwrap().to_owned();
+    let r = boto3_calls(
+        &gate,
+        json!({
+            "endpoint": format!("http://localhost:{port}"),
+            "addressing": "virtual",
+            "resolve_localhost": true,
+            "access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"], "session_token": creds["SessionToken"],
+            "calls": [
+                {"op": "upload_part", "params": {"Bucket": BUCKET, "Key": "s/abandoned.bin", "UploadId": upload_id, "PartNumber": 1}, "body": {"size": 1000, "seed": 31}},
+                {"op": "abort_multipart_upload", "params": {"Bucket": BUCKET, "Key": "s/abandoned.bin", "UploadId": upload_id}},
+                {"op": "list_parts", "params": {"Bucket": BUCKET, "Key": "s/abandoned.bin", "UploadId": upload_id}},
+            ]
+        }),
+    );
+    ok(&r[0], "upload_part");
+    ok(&r[1], "abort");
+    assert_eq!((r[2]["ok"].clone(), r[2]["code"].clone()), (json!(false), json!("NoSuchUpload")), "{}", r[2]);
+    // A session token that belongs to another key is refused.
+    let r = boto3_calls(
+        &gate,
+        json!({"session_token": creds["SessionToken"], "calls": [{"op": "get_object", "params": {"Bucket": BUCKET, "Key": "s/v.txt"}}]}),
+    );
+    assert_eq!((r[0]["status"].clone(), r[0]["code"].clone()), (json!(400), json!("InvalidToken")), "{}", r[0]);
+    let log = gate.log();
+    assert!(!log.contains(creds["SessionToken"].as_str().unwrap()), "the session token is never logged");
+}
