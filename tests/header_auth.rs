@@ -287,9 +287,17 @@ async fn signed_chunks_from_an_independent_signer_verify_and_a_tampered_one_comm
         for (k, v) in &headers {
             req = req.header(k.as_str(), v.to_str().unwrap());
         }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
+        let (status, text) = match req.send().await {
+            Ok(r) => (r.status().as_u16(), r.text().await.unwrap()),
+            // Refused early, the gate closes the connection while the client may still be
+            // writing the rest of its 20 MiB (as S3 does): the client can then see the reset
+            // before the answer. Nothing may be stored either way.
+            Err(e) if tamper.is_some() && e.is_request() => {
+                assert!(!exists(&gate, &key).await, "a body with a bad chunk left an object");
+                continue;
+            }
+            Err(e) => panic!("{e:?}"),
+        };
         if tamper.is_none() {
             assert_eq!(status, 200, "{text}");
             let url =

@@ -54,23 +54,7 @@ pub fn is_presigned(query: &Query<'_>) -> bool {
 impl SigAuth {
     /// The parameters of a presigned URL.
     pub fn from_query(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
-        for name in REQUIRED {
-            match query.lookup(name) {
-                (0, _) => {
-                    return Err(S3Error::auth_query(
-                        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
-                         X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
-                    ));
-                }
-                (1, _) => {}
-                _ => {
-                    return Err(S3Error::auth_query(format!("{name} must appear only once in the query string.")));
-                }
-            }
-        }
-        if query.lookup(X_AMZ_SECURITY_TOKEN).0 > 1 {
-            return Err(S3Error::auth_query("X-Amz-Security-Token must appear only once in the query string."));
-        }
+        check_present(query)?;
         let text = |name: &str| -> Result<String, S3Error> {
             let raw = query.get(name).unwrap_or_default();
             String::from_utf8(raw.to_vec()).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
@@ -82,22 +66,7 @@ impl SigAuth {
         let v4a = algorithm == Algorithm::EcdsaP256;
 
         let credential = text(X_AMZ_CREDENTIAL)?;
-        let mut split = credential.split('/');
-        let parts: [&str; 5] = std::array::from_fn(|i| {
-            // A SigV4a scope has no region: read it as empty and check the region set instead.
-            if v4a && i == 2 { "" } else { split.next().unwrap_or_default() }
-        });
-        if split.next().is_some() || parts.iter().enumerate().any(|(i, p)| p.is_empty() && !(v4a && i == 2)) {
-            return Err(malformed_credential(algorithm));
-        }
-        let [access_key_id, date, cred_region, service, terminal] = parts;
-        if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(S3Error::auth_query(format!(
-                "Error parsing the X-Amz-Credential parameter; incorrect date format \"{date}\". \
-                 This date in the credential must be in the format \"yyyyMMdd\"."
-            )));
-        }
-
+        let (access_key_id, date) = check_credential(&credential, algorithm, region)?;
         let amz_date = text(X_AMZ_DATE)?;
         let signed_at = UnixTime::parse_amz(&amz_date).ok_or_else(|| {
             S3Error::auth_query("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
@@ -109,24 +78,6 @@ impl SigAuth {
             )));
         }
         let region_set = if v4a { Some(check_region_set(query, region)?) } else { None };
-        if !v4a && cred_region != region {
-            return Err(S3Error::auth_query(format!(
-                "Error parsing the X-Amz-Credential parameter; the region '{cred_region}' is wrong; expecting '{region}'"
-            ))
-            .with("Region", region));
-        }
-        if !SERVICES.contains(&service) {
-            return Err(S3Error::auth_query(format!(
-                "Error parsing the X-Amz-Credential parameter; incorrect service \"{service}\". \
-                 This endpoint belongs to \"s3-outposts\"."
-            )));
-        }
-        if terminal != "aws4_request" {
-            return Err(S3Error::auth_query(format!(
-                "Error parsing the X-Amz-Credential parameter; incorrect terminal \"{terminal}\". \
-                 This endpoint uses \"aws4_request\"."
-            )));
-        }
         let access_key_id = access_key_id.to_owned();
 
         let expires = query.get(X_AMZ_EXPIRES).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("?");
@@ -156,6 +107,72 @@ impl SigAuth {
             payload_hash: Cow::Borrowed(UNSIGNED_PAYLOAD),
         })
     }
+}
+
+/// Every required parameter present, each once; the session token at most once.
+fn check_present(query: &Query<'_>) -> Result<(), S3Error> {
+    for name in REQUIRED {
+        match query.lookup(name) {
+            (0, _) => {
+                return Err(S3Error::auth_query(
+                    "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+                     X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+                ));
+            }
+            (1, _) => {}
+            _ => {
+                return Err(S3Error::auth_query(format!("{name} must appear only once in the query string.")));
+            }
+        }
+    }
+    if query.lookup(X_AMZ_SECURITY_TOKEN).0 > 1 {
+        return Err(S3Error::auth_query("X-Amz-Security-Token must appear only once in the query string."));
+    }
+    Ok(())
+}
+
+/// `AKID/date/region/service/aws4_request` (SigV4a: no region) checked against this
+/// endpoint; returns the access key id and the date.
+fn check_credential<'c>(
+    credential: &'c str,
+    algorithm: Algorithm,
+    region: &str,
+) -> Result<(&'c str, &'c str), S3Error> {
+    let v4a = algorithm == Algorithm::EcdsaP256;
+    let mut split = credential.split('/');
+    let parts: [&str; 5] = std::array::from_fn(|i| {
+        // A SigV4a scope has no region: read it as empty and check the region set instead.
+        if v4a && i == 2 { "" } else { split.next().unwrap_or_default() }
+    });
+    if split.next().is_some() || parts.iter().enumerate().any(|(i, p)| p.is_empty() && !(v4a && i == 2)) {
+        return Err(malformed_credential(algorithm));
+    }
+    let [access_key_id, date, cred_region, service, terminal] = parts;
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Credential parameter; incorrect date format \"{date}\". \
+             This date in the credential must be in the format \"yyyyMMdd\"."
+        )));
+    }
+    if !v4a && cred_region != region {
+        return Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Credential parameter; the region '{cred_region}' is wrong; expecting '{region}'"
+        ))
+        .with("Region", region));
+    }
+    if !SERVICES.contains(&service) {
+        return Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Credential parameter; incorrect service \"{service}\". \
+             This endpoint belongs to \"s3-outposts\"."
+        )));
+    }
+    if terminal != "aws4_request" {
+        return Err(S3Error::auth_query(format!(
+            "Error parsing the X-Amz-Credential parameter; incorrect terminal \"{terminal}\". \
+             This endpoint uses \"aws4_request\"."
+        )));
+    }
+    Ok((access_key_id, date))
 }
 
 fn malformed_credential(algorithm: Algorithm) -> S3Error {

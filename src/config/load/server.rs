@@ -28,32 +28,8 @@ impl Validator {
     }
 
     pub(super) fn server(&mut self, s: &raw::RawServer) -> ServerConfig {
-        let mut listen = Vec::new();
-        for (i, a) in s.listen.iter().enumerate() {
-            match a.parse::<SocketAddr>() {
-                Ok(addr) => listen.push(addr),
-                Err(_) => self.problem(
-                    format!("server.listen[{i}]"),
-                    format!("\"{a}\" is not an address such as \"127.0.0.1:8080\""),
-                ),
-            }
-        }
-        if s.listen.is_empty() {
-            self.problem("server.listen", "at least one address is needed");
-        }
-        if s.max_clock_skew_secs > 7 * 86_400 {
-            self.problem("server.max_clock_skew_secs", "at most 604800");
-        }
-        let mut endpoint_hosts = Vec::new();
-        for (i, h) in s.endpoint_hosts.iter().enumerate() {
-            if h.is_empty() || h.contains(['/', ':', ' ']) {
-                self.problem(
-                    format!("server.endpoint_hosts[{i}]"),
-                    format!("\"{h}\" must be a bare host name, without scheme or port"),
-                );
-            }
-            endpoint_hosts.push(h.to_ascii_lowercase());
-        }
+        let listen = self.listen(s);
+        let endpoint_hosts = self.endpoint_hosts(s);
         let tls = match (&s.tls_cert, &s.tls_key) {
             (None, None) => None,
             (Some(cert), Some(key)) => self.tls(cert, key),
@@ -78,23 +54,7 @@ impl Validator {
                 ProxyMode::Off
             }
         };
-        if s.workers > 1024 {
-            self.problem("server.workers", "at most 1024 (0 means one per core)");
-        }
-        if s.max_connections == 0 {
-            self.problem("server.max_connections", "must be at least 1");
-        }
-        if s.idle_timeout_secs == 0 {
-            self.problem("server.idle_timeout_secs", "must be at least 1");
-        }
-        // hyper's own read buffer cannot be smaller than 8 KiB, nor a request head larger
-        // than the buffer it is read into.
-        if !(1024..=1024 * 1024).contains(&s.max_header_bytes) {
-            self.problem("server.max_header_bytes", "must be 1024..=1048576");
-        }
-        if s.max_url_bytes < 256 || s.max_url_bytes > s.max_header_bytes {
-            self.problem("server.max_url_bytes", "must be at least 256 and at most server.max_header_bytes");
-        }
+        self.limits(s);
         ServerConfig {
             listen,
             max_clock_skew_secs: i64::try_from(s.max_clock_skew_secs).unwrap_or(i64::MAX),
@@ -112,6 +72,61 @@ impl Validator {
                 0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
                 n => n,
             },
+        }
+    }
+
+    fn listen(&mut self, s: &raw::RawServer) -> Vec<SocketAddr> {
+        let mut listen = Vec::new();
+        for (i, a) in s.listen.iter().enumerate() {
+            match a.parse::<SocketAddr>() {
+                Ok(addr) => listen.push(addr),
+                Err(_) => self.problem(
+                    format!("server.listen[{i}]"),
+                    format!("\"{a}\" is not an address such as \"127.0.0.1:8080\""),
+                ),
+            }
+        }
+        if s.listen.is_empty() {
+            self.problem("server.listen", "at least one address is needed");
+        }
+        listen
+    }
+
+    fn endpoint_hosts(&mut self, s: &raw::RawServer) -> Vec<String> {
+        let mut endpoint_hosts = Vec::new();
+        for (i, h) in s.endpoint_hosts.iter().enumerate() {
+            if h.is_empty() || h.contains(['/', ':', ' ']) {
+                self.problem(
+                    format!("server.endpoint_hosts[{i}]"),
+                    format!("\"{h}\" must be a bare host name, without scheme or port"),
+                );
+            }
+            endpoint_hosts.push(h.to_ascii_lowercase());
+        }
+        endpoint_hosts
+    }
+
+    /// The numeric limits, each within what the gate (and hyper under it) can honour.
+    fn limits(&mut self, s: &raw::RawServer) {
+        if s.max_clock_skew_secs > 7 * 86_400 {
+            self.problem("server.max_clock_skew_secs", "at most 604800");
+        }
+        if s.workers > 1024 {
+            self.problem("server.workers", "at most 1024 (0 means one per core)");
+        }
+        if s.max_connections == 0 {
+            self.problem("server.max_connections", "must be at least 1");
+        }
+        if s.idle_timeout_secs == 0 {
+            self.problem("server.idle_timeout_secs", "must be at least 1");
+        }
+        // hyper's own read buffer cannot be smaller than 8 KiB, nor a request head larger
+        // than the buffer it is read into.
+        if !(1024..=1024 * 1024).contains(&s.max_header_bytes) {
+            self.problem("server.max_header_bytes", "must be 1024..=1048576");
+        }
+        if s.max_url_bytes < 256 || s.max_url_bytes > s.max_header_bytes {
+            self.problem("server.max_url_bytes", "must be at least 256 and at most server.max_header_bytes");
         }
     }
 
