@@ -36,5 +36,6 @@ fuzz_target!(|input: &[u8]| {
     }
     assert!(parsed.signature.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(["s3", "s3-outposts"].contains(&parsed.service()));
-    assert!(!format!("{parsed:?}").contains(&parsed.signature), "the signature is never printed");
+    // The signature is redacted in Debug output (the signed-header list may hold any text).
+    assert!(format!("{parsed:?}").contains("signature: \"***\""), "the signature is never printed");
 });
