@@ -201,7 +201,7 @@ async fn signed_put(
     key: &str,
     payload_hash: &str,
     extra: &[(&str, String)],
-    body: Vec<u8>,
+    body: impl Into<reqwest::Body>,
 ) -> (u16, String) {
     let mut headers = http::HeaderMap::new();
     for (k, v) in extra {
@@ -473,29 +473,13 @@ async fn a_gigabyte_of_aws_chunked_streams_in_flat_memory() {
     let frames = std::iter::repeat_n(framed_piece, TOTAL / CHUNK).chain(std::iter::once(last));
     let body = reqwest::Body::wrap_stream(futures_util::stream::iter(frames.map(Ok::<_, std::io::Error>)));
 
-    let mut headers = http::HeaderMap::new();
-    headers.insert("content-encoding", "aws-chunked".parse().unwrap());
-    headers.insert("x-amz-decoded-content-length", TOTAL.to_string().parse().unwrap());
-    headers.insert("x-amz-trailer", "x-amz-checksum-crc64nvme".parse().unwrap());
-    let signer = Signer { access_key_id: AK, secret: &SecretKey::new(SK), region: REGION, service: "s3" };
-    let path = format!("/{BUCKET}/big/gig.bin");
-    let mode = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-    signer.sign_headers_for(
-        "PUT",
-        &path,
-        "",
-        &gate.addr,
-        &mut headers,
-        mode,
-        UnixTime::now(),
-        &SigningKeyCache::default(),
-    );
-    let mut req = http().put(gate.url(&path)).body(body);
-    for (k, v) in &headers {
-        req = req.header(k.as_str(), v.to_str().unwrap());
-    }
-    let r = req.send().await.unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let headers = [
+        ("content-encoding", "aws-chunked".to_owned()),
+        ("x-amz-decoded-content-length", TOTAL.to_string()),
+        ("x-amz-trailer", "x-amz-checksum-crc64nvme".to_owned()),
+    ];
+    let (status, text) = signed_put(&gate, "big/gig.bin", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", &headers, body).await;
+    assert_eq!(status, 200, "{text}");
     let peak_mib = gate.peak_rss_kib() / 1024;
     println!("gate peak RSS after a 1 GiB aws-chunked upload: {peak_mib} MiB");
     assert!(peak_mib < 96, "the gate held the upload in memory: peak RSS {peak_mib} MiB");

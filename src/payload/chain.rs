@@ -23,6 +23,17 @@ pub trait ChunkVerifier {
 /// caches it; the chain clones it for every signature so the key schedule is not redone per chunk.
 pub type KeyedMac = Hmac<Sha256>;
 
+/// One link's string to sign: `{kind}\n{amz_date}\n{scope}\n{previous}`, then `hashes`
+/// (hex) one a line: a chunk's are the empty hash and its data's, a trailer's its own.
+fn chained(kind: &str, amz_date: &str, scope: &str, previous: &str, hashes: &[&str]) -> String {
+    let mut out = format!("{kind}\n{amz_date}\n{scope}\n{previous}");
+    for h in hashes {
+        out.push('\n');
+        out.push_str(h);
+    }
+    out
+}
+
 /// The SigV4 chunk-signature chain (`AWS4-HMAC-SHA256-PAYLOAD` and `AWS4-HMAC-SHA256-TRAILER` strings to sign).
 #[derive(Clone)]
 pub struct HmacChain {
@@ -58,24 +69,18 @@ impl HmacChain {
 
     /// The string to sign for a chunk whose data hashes to `chunk_sha256`.
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
-        format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            self.previous,
-            EMPTY_SHA256_HEX,
-            hex::encode(chunk_sha256)
-        )
+        let data = hex::encode(chunk_sha256);
+        chained("AWS4-HMAC-SHA256-PAYLOAD", &self.amz_date, &self.scope, &self.previous, &[EMPTY_SHA256_HEX, &data])
     }
 
     /// The string to sign for a trailer whose canonical form hashes to `trailer_sha256`.
     pub fn trailer_string_to_sign(&self, trailer_sha256: &[u8; 32]) -> String {
-        format!(
-            "AWS4-HMAC-SHA256-TRAILER\n{}\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            self.previous,
-            hex::encode(trailer_sha256)
+        chained(
+            "AWS4-HMAC-SHA256-TRAILER",
+            &self.amz_date,
+            &self.scope,
+            &self.previous,
+            &[&hex::encode(trailer_sha256)],
         )
     }
 
@@ -153,23 +158,23 @@ impl<F: FnMut(&[u8], &[u8]) -> bool> EcdsaChain<F> {
     }
 
     pub fn chunk_string_to_sign(&self, chunk_sha256: &[u8; 32]) -> String {
-        format!(
-            "AWS4-ECDSA-P256-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            self.previous,
-            EMPTY_SHA256_HEX,
-            hex::encode(chunk_sha256)
+        let data = hex::encode(chunk_sha256);
+        chained(
+            "AWS4-ECDSA-P256-SHA256-PAYLOAD",
+            &self.amz_date,
+            &self.scope,
+            &self.previous,
+            &[EMPTY_SHA256_HEX, &data],
         )
     }
 
     pub fn trailer_string_to_sign(&self, trailer_sha256: &[u8; 32]) -> String {
-        format!(
-            "AWS4-ECDSA-P256-SHA256-TRAILER\n{}\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            self.previous,
-            hex::encode(trailer_sha256)
+        chained(
+            "AWS4-ECDSA-P256-SHA256-TRAILER",
+            &self.amz_date,
+            &self.scope,
+            &self.previous,
+            &[&hex::encode(trailer_sha256)],
         )
     }
 
