@@ -19,19 +19,6 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 use support::*;
 
-/// Runs `s3_calls.py` with `args` (credentials added) and returns one result per call.
-fn boto3_calls(gate: &Gate, args: Value) -> Vec<Value> {
-    let mut args = args;
-    let obj = args.as_object_mut().unwrap();
-    obj.entry("endpoint").or_insert_with(|| json!(gate.url("")));
-    obj.entry("access_key").or_insert(json!(AK));
-    obj.entry("secret_key").or_insert(json!(SK));
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/s3_calls.py");
-    let out = Command::new(python()).arg(script).arg(args.to_string()).output().expect("run python");
-    assert!(out.status.success(), "s3_calls.py failed: {}\n{}", String::from_utf8_lossy(&out.stderr), gate.log());
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
 /// The bytes `s3_calls.py` uploads for `{"size": size, "seed": seed}`.
 fn body_bytes(size: usize, seed: u64) -> Vec<u8> {
     let block: Vec<u8> = sha2::Sha256::digest(seed.to_string().as_bytes()).repeat(2048);

@@ -157,12 +157,17 @@ fn raw_get(addr: &str, url: &str) -> (Vec<u8>, std::io::Result<usize>) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_store_failure_mid_body_aborts_the_client_connection() {
-    for head in [
-        "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nETag: \"x\"\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n",
-    ] {
-        let port = failing_store(head, 65_536);
+async fn a_store_failure_after_its_headers_or_mid_body_aborts_the_client_connection() {
+    let sized = "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nETag: \"x\"\r\n\r\n";
+    let chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // Closed right after the headers, or 64 KiB into the body.
+    for (head, partial) in [(sized, 0), (chunked, 0), (sized, 65_536), (chunked, 65_536)] {
+        let head: &'static str = if head == chunked && partial > 0 {
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n"
+        } else {
+            head
+        };
+        let port = failing_store(head, partial);
         let gate = gate_on(port);
         let url = gate.presign("GET", "k", 60, UnixTime::now());
         let r = http().get(&url).send().await.unwrap();

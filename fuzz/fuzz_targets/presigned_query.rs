@@ -1,7 +1,7 @@
-//! Presigned query parsing and SigV4 verification. Beyond "no panic": a query that parses
-//! round-trips its authentication parameters; a URL signed by the gate's own signer for a
-//! fuzz-chosen key verifies, and the same URL with any byte of its query changed does not
-//! verify as the same key unless the change is one S3 canonicalises away.
+//! Presigned query parsing and SigV4 and SigV4a verification. Beyond "no panic": a query
+//! that parses has its authentication parameters in range; a URL signed (SigV4 and SigV4a)
+//! by the gate's own signer for a fuzz-chosen key verifies, and the same URL with its
+//! signature changed does not; the fuzz input as a signature never verifies.
 
 #![no_main]
 
@@ -36,11 +36,40 @@ fuzz_target!(|input: &[u8]| {
     let auth = SigAuth::from_query(&q, "us-east-1").expect("the signer's own parameters parse");
     let headers = HeaderMap::new();
     let req = SignedRequest { method: "GET", raw_path: &path, query: &q, headers: &headers, host: HOST };
-    let keys = SigningKeyCache::default();
-    verify(&req, &auth, &secret, now, 900, &keys).expect("the signer's own URL verifies");
+    let keys = keys();
+    verify(&req, &auth, &secret, now, 900, keys).expect("the signer's own URL verifies");
     let mut forged = auth.clone();
     forged.signature = forged.signature.chars().rev().collect();
     if forged.signature != auth.signature {
-        assert!(verify(&req, &forged, &secret, now, 900, &keys).is_err(), "a changed signature verified");
+        assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "a changed signature verified");
     }
+    forged.signature = String::from_utf8_lossy(input).into_owned();
+    assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "the fuzz input verified as a signature");
+
+    // The same with SigV4a (the derived key cached across runs, as in the gate).
+    let url = signer.presign_url_v4a("GET", "http", HOST, &path, &[], "us-*", 3600, None, now);
+    let Some((_, query)) = url.split_once('?') else { return };
+    let q = Query::parse(query).expect("the signer's own v4a query parses");
+    let auth = SigAuth::from_query(&q, "us-east-1").expect("the signer's own v4a parameters parse");
+    let req = SignedRequest { query: &q, ..req };
+    verify(&req, &auth, &secret, now, 900, keys).expect("the signer's own v4a URL verifies");
+    let mut forged = auth.clone();
+    forged.signature = hex_flip(&auth.signature, input.first().copied().unwrap_or(0));
+    assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "a changed v4a signature verified");
 });
+
+fn keys() -> &'static SigningKeyCache {
+    static KEYS: std::sync::OnceLock<SigningKeyCache> = std::sync::OnceLock::new();
+    KEYS.get_or_init(SigningKeyCache::default)
+}
+
+/// `signature` with one hex digit (chosen by `at`) changed.
+fn hex_flip(signature: &str, at: u8) -> String {
+    let mut chars: Vec<char> = signature.chars().collect();
+    if chars.is_empty() {
+        return "0".to_owned();
+    }
+    let i = usize::from(at) % chars.len();
+    chars[i] = if chars[i] == '0' { '1' } else { '0' };
+    chars.into_iter().collect()
+}

@@ -94,7 +94,7 @@ fn describe_store(s: &crate::config::StoreConfig) -> String {
 
 /// Reloads from `path`. Logs the outcome; returns whether the new state is serving.
 pub fn reload(path: &Path, running: &FixedAtStart, swap: &Swappable) -> bool {
-    let config = match Config::load(path) {
+    let config = match Config::load_for_reload(path) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("reload failed; the running configuration stays in place:\n{e}");

@@ -10,34 +10,13 @@ Prints the URL; given a JSON list of such objects, prints one URL a line, in ord
 Optional keys: "addressing" ("path" | "virtual"), "signing" ("default"), "region", "access_key", "secret_key", "params" (extra API parameters),
 "signed_at" (Unix seconds: sign as if botocore's clock read that time).
 """
-import datetime
 import json
 import sys
 
 import boto3
-import botocore.auth
 from botocore.config import Config
 
-try:
-    import botocore.crt.auth as crt_auth
-except ImportError:
-    crt_auth = None
-
-
-def sign_at(epoch_seconds: int) -> None:
-    """Make botocore's signers read a fixed clock, to presign a URL in the past."""
-    if not hasattr(botocore.auth, "get_current_datetime"):
-        sys.exit("this botocore reads its clock elsewhere; signed_at needs botocore >= 1.34.x with get_current_datetime")
-    fixed = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.timezone.utc)
-
-    def now(remove_tzinfo=True):
-        return fixed.replace(tzinfo=None) if remove_tzinfo else fixed
-
-    botocore.auth.get_current_datetime = now
-    # With awscrt installed botocore signs through its CRT signers, which took their own
-    # reference to the clock.
-    if crt_auth is not None:
-        crt_auth.get_current_datetime = now
+from clock import sign_at
 
 
 def main() -> None:

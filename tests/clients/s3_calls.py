@@ -8,7 +8,8 @@ Optional top-level keys: "region", "addressing" ("path" | "virtual"), "signing" 
 botocore's endpoint rules, so SigV4a for Outposts access-point ARNs with awscrt; else "s3v4"),
 "checksums" ("when_required" to turn off the default request checksums), "ca_file" (to
 verify a TLS gate), "multipart_threshold" and "multipart_chunksize" (bytes, for upload_file),
-"resolve_localhost" (send *.localhost names to 127.0.0.1, for access-point hosts).
+"resolve_localhost" (send *.localhost names to 127.0.0.1, for access-point hosts),
+"signed_at" (Unix seconds: sign as if botocore's clock read that time).
 
 Each call is {"op": <client method, or "upload_file"/"download_file">, "params": {...}} with,
 for uploads, "body": {"size": N, "seed": S} (deterministic bytes). Prints one JSON line per
@@ -28,6 +29,8 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from clock import sign_at
 
 SENT_HEADERS = [
     "authorization",
@@ -69,6 +72,8 @@ def main() -> None:
     args = json.loads(sys.argv[1])
     if args.get("resolve_localhost"):
         resolve_localhost()
+    if "signed_at" in args:
+        sign_at(int(args["signed_at"]))
     s3cfg = {"addressing_style": args.get("addressing", "path")}
     kw = {"s3": s3cfg, "retries": {"max_attempts": 1}}
     if args.get("signing") != "default":

@@ -559,3 +559,18 @@ pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Runs `tests/clients/s3_calls.py` (boto3 calls, header-signed as its defaults do) with
+/// `args`, the gate's endpoint and the test user's keys added unless given, and returns one
+/// JSON result per call.
+pub fn boto3_calls(gate: &Gate, args: serde_json::Value) -> Vec<serde_json::Value> {
+    let mut args = args;
+    let obj = args.as_object_mut().expect("a JSON object");
+    obj.entry("endpoint").or_insert_with(|| serde_json::json!(gate.url("")));
+    obj.entry("access_key").or_insert(serde_json::json!(AK));
+    obj.entry("secret_key").or_insert(serde_json::json!(SK));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/s3_calls.py");
+    let out = Command::new(python()).arg(script).arg(args.to_string()).output().expect("run python");
+    assert!(out.status.success(), "s3_calls.py failed: {}\n{}", String::from_utf8_lossy(&out.stderr), gate.log());
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}

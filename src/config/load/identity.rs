@@ -18,6 +18,10 @@ impl Validator {
         use base64::Engine as _;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let path = self.resolve(p);
+        if !path.exists() && !self.make_missing_key_file {
+            self.problem("sts.token_key_file", format!("{p}: does not exist (a reload never makes a new key)"));
+            return None;
+        }
         if !path.exists()
             && let Err(e) = create_key_file(&path)
         {

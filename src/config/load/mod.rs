@@ -23,18 +23,43 @@ impl Config {
     /// Reads and checks the file at `path`; relative paths in it are resolved against its
     /// directory.
     pub fn load(path: &Path) -> Result<Self, ConfigErrors> {
+        Self::load_with(path, true)
+    }
+
+    /// As [`Config::load`], for a reload: a missing STS key file is an error, never made
+    /// afresh, since a new key would end every session the running gate has issued.
+    pub fn load_for_reload(path: &Path) -> Result<Self, ConfigErrors> {
+        Self::load_with(path, false)
+    }
+
+    /// Checks `text` as if read from `path` (files it names are read relative to that
+    /// directory), never writing anything: a missing STS key file is an error here too.
+    /// For tests and fuzzing.
+    pub fn from_text(text: &str, path: &Path) -> Result<Self, ConfigErrors> {
+        Self::check(text, path, false)
+    }
+
+    fn load_with(path: &Path, make_missing_key_file: bool) -> Result<Self, ConfigErrors> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigErrors(vec![format!("{}: cannot read: {e}", path.display())]))?;
+        Self::check(&text, path, make_missing_key_file)
+    }
+
+    fn check(text: &str, path: &Path, make_missing_key_file: bool) -> Result<Self, ConfigErrors> {
         let file = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigErrors(vec![format!("{file}: cannot read: {e}")]))?;
-        let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(&text)).map_err(|e| {
-            let line = e.inner().span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|e| {
+            // Counted over bytes: a span need not fall on a character boundary.
+            let line = e.inner().span().map(|s| {
+                let before = text.as_bytes().get(..s.start).unwrap_or(text.as_bytes());
+                before.split(|&b| b == b'\n').count()
+            });
             let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
             let key = e.path().to_string();
             let key = if key == "." { String::new() } else { format!("{key}: ") };
             ConfigErrors(vec![format!("{file}: {key}{}{at}", e.inner().message())])
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Validator { file, dir, problems: Vec::new() }.build(raw, path)
+        Validator { file, dir, problems: Vec::new(), make_missing_key_file }.build(raw, path)
     }
 }
 
@@ -42,6 +67,7 @@ struct Validator {
     file: String,
     dir: PathBuf,
     problems: Vec<String>,
+    make_missing_key_file: bool,
 }
 
 impl Validator {

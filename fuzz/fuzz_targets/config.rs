@@ -1,0 +1,37 @@
+//! The configuration loader on arbitrary TOML. Beyond "no panic": every problem it reports
+//! names the file (and, past the TOML syntax, the key at fault); a configuration that loads
+//! builds a decider; and a secret written in the input never appears in an error message.
+//! Paths in the input resolve under a directory that does not exist, and the loader is the
+//! one that never writes (no STS key file is made).
+
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use outpost_gate::config::Config;
+use outpost_gate::decide::Decider;
+
+const FILE: &str = "/nonexistent-outpost-gate-fuzz/gate.toml";
+/// Seeds write their secrets with this marker; no error may echo it.
+const SECRET_MARK: &str = "Fz-S3cr3t-";
+
+fuzz_target!(|input: &[u8]| {
+    let Ok(text) = std::str::from_utf8(input) else { return };
+    match Config::from_text(text, Path::new(FILE)) {
+        Ok(config) => {
+            let _ = Decider::new(&config);
+        }
+        Err(errors) => {
+            assert!(!errors.0.is_empty(), "an error with no problem in it");
+            for problem in &errors.0 {
+                assert!(problem.starts_with(FILE), "a problem that names no file: {problem}");
+                // Secrets are quoted values after `secret = "`; the marker must never be
+                // shown back, whatever else is wrong.
+                if text.contains(&format!("secret = \"{SECRET_MARK}")) {
+                    assert!(!problem.contains(SECRET_MARK), "a secret in an error: {problem}");
+                }
+            }
+        }
+    }
+});
