@@ -61,6 +61,7 @@ async fn a_store_answering_garbage_is_a_503_and_the_gate_serves_on() {
                 let body = r.text().await.unwrap();
                 assert_eq!(xml_code(&body), "ServiceUnavailable", "{what}: {body}");
                 assert!(!body.contains("STORE") && !body.contains("OpenSSH"), "{body}");
+                assert!(gate.log().contains("the store failed the request"), "{what}: {}", gate.log());
             }
             // A body that turns bad after a good head (a chunk size that is not hex) can
             // only end in an aborted transfer, never a clean short body.

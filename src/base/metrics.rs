@@ -89,7 +89,7 @@ impl Metrics {
         registry.register("sent_bytes", "Response body bytes sent to clients", bytes_out.clone());
         registry.register(
             "store_errors",
-            "Store requests that failed (unreachable, or not buildable)",
+            "Store requests that failed (unreachable, broken off before an answer, or not buildable)",
             store_errors.clone(),
         );
         registry.register("reloads", "Configuration reloads, by outcome", reloads.clone());

@@ -242,9 +242,9 @@ impl Gate {
                 tracing::warn!("the store sent no answer within {after:?} of the request's end");
                 Err(S3Error::service_unavailable())
             }
-            Err(StoreError::Unreachable(why)) => {
+            Err(e @ (StoreError::Unreachable(_) | StoreError::Failed(_))) => {
                 crate::base::metrics::global().store_errors.inc();
-                tracing::warn!("store unreachable: {why}");
+                tracing::warn!("{e}");
                 Err(S3Error::service_unavailable())
             }
             Err(StoreError::Build(why)) => {

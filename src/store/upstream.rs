@@ -66,6 +66,10 @@ impl StoreTarget {
 pub enum StoreError {
     #[error("store unreachable: {0}")]
     Unreachable(String),
+    /// Connected, but the exchange broke before a usable response head (a reset, or an
+    /// answer that is not HTTP).
+    #[error("the store failed the request: {0}")]
+    Failed(String),
     #[error("the store sent no answer within {0:?}")]
     FirstByteTimeout(Duration),
     #[error("store request could not be built: {0}")]
@@ -76,7 +80,8 @@ impl From<PoolError> for StoreError {
     fn from(e: PoolError) -> Self {
         match e {
             PoolError::FirstByteTimeout(after) => Self::FirstByteTimeout(after),
-            PoolError::Connect(why) | PoolError::Send(why) => Self::Unreachable(why),
+            PoolError::Connect(why) => Self::Unreachable(why),
+            PoolError::Send(why) => Self::Failed(why),
         }
     }
 }
