@@ -125,7 +125,8 @@ async fn a_full_disk_during_an_upload_is_a_5xx_stores_nothing_and_the_gate_serve
     // Nothing half-written is served, what was there is intact, and once space is free
     // again uploads work.
     let r = http().get(gate.presign("GET", "too-big", 60, UnixTime::now())).send().await.unwrap();
-    assert_eq!(r.status(), 404, "a partial object must not exist");
+    let (got, len) = (r.status(), r.bytes().await.map(|b| b.len()));
+    assert_eq!(got, 404, "a partial object must not exist ({len:?} bytes); the PUT got {status}: {body}");
     let r = http().get(gate.presign("GET", "before", 60, UnixTime::now())).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "fits");
     let r = http().put(gate.presign("PUT", "after", 60, UnixTime::now())).body("fits too").send().await.unwrap();

@@ -121,7 +121,7 @@ async fn boto3_through_a_separate_s3_store() {
         server_toml: tls_toml(certs.path()),
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
-            store.endpoint,
+            store.endpoint(),
             store.access_key_id,
             store.secret.expose()
         )),

@@ -89,7 +89,8 @@ async fn readyz_needs_an_s3_answer_not_just_an_open_port() {
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"{}\"\naccess_key_id = \"{}\"\nsecret_access_key = \"wrong\"\n",
-            store.endpoint, store.access_key_id
+            store.endpoint(),
+            store.access_key_id
         )),
         extra_toml: "[admin]\nlisten = \"127.0.0.1:0\"\n".into(),
         ..Setup::default()

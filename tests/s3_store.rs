@@ -18,7 +18,9 @@ async fn remote_s3_store_round_trip() {
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
-            store.endpoint, store.access_key_id, store_secret
+            store.endpoint(),
+            store.access_key_id,
+            store_secret
         )),
         ..Setup::default()
     });
@@ -154,7 +156,7 @@ async fn an_https_store_is_verified_against_store_ca_file() {
     let store = outpost_gate::store::start_embedded(data.path(), [BUCKET], store_timeouts()).await.unwrap();
     let certs = tempfile::tempdir().unwrap();
     make_certs(certs.path(), false);
-    let port = tls_front(store.endpoint.authority().unwrap().as_ref(), certs.path()).await;
+    let port = tls_front(store.endpoint().authority().unwrap().as_ref(), certs.path()).await;
     let (ak, sk) = (store.access_key_id.clone(), store.secret.expose().to_owned());
 
     // The store section for this TLS store, trusting the CA that `make_certs` wrote in `dir`.

@@ -73,7 +73,7 @@ async fn remote() -> (Gate, tempfile::TempDir) {
     let store = outpost_gate::store::start_embedded(data.path(), [BUCKET, PAYROLL], store_timeouts()).await.unwrap();
     let gate = attack_gate(Some(format!(
         "[store]\nkind = \"s3\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
-        store.endpoint,
+        store.endpoint(),
         store.access_key_id,
         store.secret.expose()
     )));

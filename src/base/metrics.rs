@@ -4,8 +4,9 @@
 //! Counted: requests by action, decision and status; time to the response head and to the
 //! end of the transfer; bytes in and out; requests awaiting their head and transfers in
 //! flight; transfers by outcome; refusals by S3 error code (expired, bad signature,
-//! unknown key, policy deny, …); store errors; reloads by outcome. Label values are static
-//! strings and numbers, so counting allocates nothing.
+//! unknown key, policy deny, …); store errors; each store node's state, connections and
+//! errors; reloads by outcome. Per-request label values are static strings and numbers, so
+//! counting a request allocates nothing.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -34,6 +35,13 @@ pub struct OutcomeLabels {
     pub outcome: &'static str,
 }
 
+/// One store node, by its endpoint. Counted at connect, disconnect and failure, never per
+/// request, so the label's string is no cost on the request path.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NodeLabels {
+    pub node: String,
+}
+
 pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub refusals: Family<ReasonLabels, Counter>,
@@ -45,6 +53,9 @@ pub struct Metrics {
     bytes_in: Counter,
     bytes_out: Counter,
     pub store_errors: Counter,
+    pub store_node_up: Family<NodeLabels, Gauge>,
+    pub store_node_connections: Family<NodeLabels, Gauge>,
+    pub store_node_errors: Family<NodeLabels, Counter>,
     pub reloads: Family<OutcomeLabels, Counter>,
     registry: Registry,
 }
@@ -60,6 +71,9 @@ impl Metrics {
         let transfers = Family::<OutcomeLabels, Counter>::default();
         let (bytes_in, bytes_out) = (Counter::default(), Counter::default());
         let store_errors = Counter::default();
+        let store_node_up = Family::<NodeLabels, Gauge>::default();
+        let store_node_connections = Family::<NodeLabels, Gauge>::default();
+        let store_node_errors = Family::<NodeLabels, Counter>::default();
         let reloads = Family::<OutcomeLabels, Counter>::default();
         let mut registry = Registry::with_prefix("outpost_gate");
         registry.register("requests", "Requests by S3-on-Outposts action, decision and status", requests.clone());
@@ -92,6 +106,21 @@ impl Metrics {
             "Store requests that failed (unreachable, broken off before an answer, or not buildable)",
             store_errors.clone(),
         );
+        registry.register(
+            "store_node_up",
+            "1 while a store node is taken for new requests, 0 while it is skipped (connect failed)",
+            store_node_up.clone(),
+        );
+        registry.register(
+            "store_node_connections",
+            "Open connections to each store node",
+            store_node_connections.clone(),
+        );
+        registry.register(
+            "store_node_errors",
+            "Failed connects and exchanges, by store node",
+            store_node_errors.clone(),
+        );
         registry.register("reloads", "Configuration reloads, by outcome", reloads.clone());
         Self {
             requests,
@@ -104,6 +133,9 @@ impl Metrics {
             bytes_in,
             bytes_out,
             store_errors,
+            store_node_up,
+            store_node_connections,
+            store_node_errors,
             reloads,
             registry,
         }

@@ -129,10 +129,11 @@ pub struct StoreTraits {
 pub enum StoreKind {
     /// s3s-fs in-process on a loopback port, with credentials made at start-up.
     Embedded { data_dir: PathBuf },
-    /// Any S3-compatible endpoint; `tls` verifies an `https://` one (the system roots, or
-    /// `store.ca_file`).
+    /// Any S3-compatible service at one endpoint, or at several nodes of one cluster;
+    /// `tls` verifies `https://` ones (the system roots, or `store.ca_file`).
     S3 {
-        endpoint: http::Uri,
+        /// Never empty.
+        endpoints: Vec<http::Uri>,
         region: String,
         access_key_id: String,
         secret: SecretKey,
@@ -242,7 +243,10 @@ impl Config {
             StoreKind::Embedded { data_dir } => {
                 format!("embedded store in {}", data_dir.display())
             }
-            StoreKind::S3 { endpoint, .. } => format!("s3 store at {endpoint}"),
+            StoreKind::S3 { endpoints, .. } => {
+                let all: Vec<String> = endpoints.iter().map(ToString::to_string).collect();
+                format!("s3 store at {}", all.join(", "))
+            }
         };
         let keys: usize = self.users.iter().map(|u| u.access_keys.len()).sum();
         format!(

@@ -131,6 +131,8 @@ pub struct RawStore {
     pub kind: String,
     pub data_dir: Option<String>,
     pub endpoint: Option<String>,
+    /// The nodes of one store service, each able to serve any request (a cluster).
+    pub endpoints: Option<Vec<String>>,
     pub region: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
@@ -162,6 +164,7 @@ impl Default for RawStore {
             kind: default_kind(),
             data_dir: None,
             endpoint: None,
+            endpoints: None,
             region: None,
             access_key_id: None,
             secret_access_key: None,

@@ -93,6 +93,8 @@ pub fn run_until(
             .map_err(ServeError::Runtime)?;
         threads.push(thread);
     }
+    // Store nodes marked down are probed in the background, admin listener or not.
+    control.spawn(crate::edge::admin::watch_store_nodes(gate.readiness()));
     if let Some(admin) = config.admin {
         let addr = start_admin(&control, admin, &gate)?;
         println!("admin listening on http://{addr}");
@@ -123,15 +125,10 @@ async fn store_target(config: &Config) -> Result<StoreTarget, ServeError> {
                 .await
                 .map_err(ServeError::Store)
         }
-        StoreKind::S3 { endpoint, region, access_key_id, secret, tls } => StoreTarget::new(
-            endpoint.clone(),
-            region.clone(),
-            access_key_id.clone(),
-            secret.clone(),
-            tls.clone(),
-            timeouts,
-        )
-        .map_err(|e| ServeError::Store(std::io::Error::other(e))),
+        StoreKind::S3 { endpoints, region, access_key_id, secret, tls } => {
+            StoreTarget::new(endpoints, region.clone(), access_key_id.clone(), secret.clone(), tls.as_ref(), timeouts)
+                .map_err(|e| ServeError::Store(std::io::Error::other(e)))
+        }
     }
 }
 

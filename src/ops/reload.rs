@@ -85,8 +85,8 @@ fn describe_store(s: &crate::config::StoreConfig) -> String {
     use crate::config::StoreKind;
     let kind = match &s.kind {
         StoreKind::Embedded { data_dir } => format!("embedded {}", data_dir.display()),
-        StoreKind::S3 { endpoint, region, access_key_id, tls, .. } => {
-            format!("s3 {endpoint} {region} {access_key_id} tls={}", tls.is_some())
+        StoreKind::S3 { endpoints, region, access_key_id, tls, .. } => {
+            format!("s3 {endpoints:?} {region} {access_key_id} tls={}", tls.is_some())
         }
     };
     format!("{kind} {:?}", s.timeouts)

@@ -70,7 +70,7 @@ pub async fn start_embedded<'a>(
     });
     let endpoint =
         format!("http://{addr}").parse().map_err(|e: http::uri::InvalidUri| std::io::Error::other(e.to_string()))?;
-    StoreTarget::new(endpoint, "us-east-1".to_owned(), access_key_id, secret, None, timeouts)
+    StoreTarget::new(&[endpoint], "us-east-1".to_owned(), access_key_id, secret, None, timeouts)
         .map_err(std::io::Error::other)
 }
 

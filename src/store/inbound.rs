@@ -38,6 +38,11 @@ impl Inflow {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    /// The body has been read to its end (a body-less request starts so).
+    pub fn ended(&self) -> bool {
+        self.state.load(Ordering::Acquire) == ENDED
+    }
+
     /// The client's body broke off (it disconnected mid-upload).
     pub fn failed(&self) -> bool {
         self.state.load(Ordering::Acquire) == FAILED

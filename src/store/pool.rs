@@ -25,11 +25,13 @@ use rustls_pki_types::ServerName;
 /// Idle connections kept per worker; more are closed when released.
 const MAX_IDLE: usize = 256;
 
-/// How to reach the store.
+/// How to reach one store node.
 #[derive(Clone)]
 pub struct Dial {
     /// `host:port`.
     pub addr: String,
+    /// The node's endpoint as configured, for its metrics.
+    pub label: String,
     /// Set for an `https://` endpoint: the verifier's configuration and the name to verify.
     pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
     pub connect_timeout: Duration,
@@ -40,6 +42,7 @@ impl std::fmt::Debug for Dial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dial")
             .field("addr", &self.addr)
+            .field("label", &self.label)
             .field("tls", &self.tls.is_some())
             .field("connect_timeout", &self.connect_timeout)
             .field("first_byte_timeout", &self.first_byte_timeout)
@@ -95,7 +98,13 @@ impl<B: SendBody> StorePool<B> {
         req: Request<B>,
         body_sent: impl Future<Output = ()>,
     ) -> Result<(Response<Incoming>, Lease<B>), PoolError> {
-        let mut sender = loop {
+        self.ready().await?.send(req, body_sent).await
+    }
+
+    /// A connection ready for a request: an idle one, or a new one. Nothing of a request
+    /// has been sent yet, so a caller may try another node when this fails.
+    pub async fn ready(self: &Arc<Self>) -> Result<Ready<B>, PoolError> {
+        let sender = loop {
             let candidate = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             match candidate {
                 // A connection the store has closed meanwhile fails `ready` and is dropped.
@@ -107,34 +116,25 @@ impl<B: SendBody> StorePool<B> {
                 None => break self.connect().await?,
             }
         };
-        let limit = self.dial.first_byte_timeout;
-        let deadline = async {
-            body_sent.await;
-            tokio::time::sleep(limit).await;
-        };
-        let resp = tokio::select! {
-            r = sender.send_request(req) => r.map_err(|e| PoolError::Send(error_chain(&e)))?,
-            () = deadline => return Err(PoolError::FirstByteTimeout(limit)),
-        };
-        Ok((resp, Lease { sender, pool: Arc::clone(self) }))
+        Ok(Ready { sender, pool: Arc::clone(self) })
     }
 
     async fn connect(&self) -> Result<SendRequest<B>, PoolError> {
-        let Dial { addr, tls, connect_timeout, .. } = &self.dial;
+        let Dial { addr, label, tls, connect_timeout, .. } = &self.dial;
         let timed_out = || PoolError::Connect(format!("{addr}: connect timed out after {connect_timeout:?}"));
         tokio::time::timeout(*connect_timeout, async {
             let stream =
                 tokio::net::TcpStream::connect(addr).await.map_err(|e| PoolError::Connect(format!("{addr}: {e}")))?;
             let _ = stream.set_nodelay(true);
             match tls {
-                None => handshake(stream).await,
+                None => handshake(stream, label).await,
                 Some((config, name)) => {
                     let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
                     let stream = connector
                         .connect(name.clone(), stream)
                         .await
                         .map_err(|e| PoolError::Connect(format!("{addr}: TLS: {e}")))?;
-                    handshake(stream).await
+                    handshake(stream, label).await
                 }
             }
         })
@@ -143,16 +143,49 @@ impl<B: SendBody> StorePool<B> {
     }
 }
 
-/// An HTTP/1.1 client connection over `io`, its I/O driven by a task on this worker.
-async fn handshake<T, B: SendBody>(io: T) -> Result<SendRequest<B>, PoolError>
+/// A connection taken from the pool, not yet used.
+pub struct Ready<B> {
+    sender: SendRequest<B>,
+    pool: Arc<StorePool<B>>,
+}
+
+impl<B: SendBody> Ready<B> {
+    /// See [`StorePool::send`].
+    pub async fn send(
+        mut self,
+        req: Request<B>,
+        body_sent: impl Future<Output = ()>,
+    ) -> Result<(Response<Incoming>, Lease<B>), PoolError> {
+        let limit = self.pool.dial.first_byte_timeout;
+        let deadline = async {
+            body_sent.await;
+            tokio::time::sleep(limit).await;
+        };
+        let resp = tokio::select! {
+            r = self.sender.send_request(req) => r.map_err(|e| PoolError::Send(error_chain(&e)))?,
+            () = deadline => return Err(PoolError::FirstByteTimeout(limit)),
+        };
+        Ok((resp, Lease { sender: self.sender, pool: self.pool }))
+    }
+}
+
+/// An HTTP/1.1 client connection over `io`, its I/O driven by a task on this worker and
+/// counted open in the node's metrics while it lasts.
+async fn handshake<T, B: SendBody>(io: T, label: &str) -> Result<SendRequest<B>, PoolError>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, conn) = http1::handshake(TokioIo::new(io)).await.map_err(|e| PoolError::Connect(error_chain(&e)))?;
+    let open = crate::base::metrics::global()
+        .store_node_connections
+        .get_or_create(&crate::base::metrics::NodeLabels { node: label.to_owned() })
+        .clone();
+    open.inc();
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::debug!("store connection ended: {e}");
         }
+        open.dec();
     });
     Ok(sender)
 }

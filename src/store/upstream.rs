@@ -19,47 +19,75 @@ use crate::decision::classify::Asked;
 use crate::sigv4::encode::uri_encode_into;
 use crate::sigv4::{Signer, SigningKeyCache};
 use crate::store::body::{GateBody, Inflow};
-use crate::store::pool::{Dial, PoolError, StorePool};
+use crate::store::nodes::{NodeHealth, StoreNode, order};
+use crate::store::pool::{Dial, PoolError, Ready, StorePool};
 
-/// Where the store is, how to reach it and how to sign for it.
+/// Where the store is (one or more nodes), how to reach it and how to sign for it.
 #[derive(Debug, Clone)]
 pub struct StoreTarget {
-    pub endpoint: Uri,
+    /// Never empty.
+    pub nodes: Vec<StoreNode>,
     pub region: String,
     pub access_key_id: String,
     pub secret: SecretKey,
-    pub dial: Dial,
 }
 
 pub use crate::config::StoreTimeouts;
 
 impl StoreTarget {
-    /// `endpoint` is `http://` or `https://` (then `tls` verifies it) with a host.
+    /// Each endpoint is `http://` or `https://` (then `tls` verifies it) with a host.
     pub fn new(
-        endpoint: Uri,
+        endpoints: &[Uri],
         region: String,
         access_key_id: String,
         secret: SecretKey,
-        tls: Option<Arc<rustls::ClientConfig>>,
+        tls: Option<&Arc<rustls::ClientConfig>>,
         timeouts: StoreTimeouts,
     ) -> Result<Self, String> {
-        let host = endpoint.host().ok_or("the store endpoint has no host")?;
-        let https = endpoint.scheme_str() == Some("https");
-        let port = endpoint.port_u16().unwrap_or(if https { 443 } else { 80 });
-        // A bracketed IPv6 literal connects and verifies without its brackets.
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let addr = if bare.contains(':') { format!("[{bare}]:{port}") } else { format!("{bare}:{port}") };
-        let tls = match (https, tls) {
-            (false, _) => None,
-            (true, Some(config)) => {
-                let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("{host}: {e}"))?;
-                Some((config, name))
-            }
-            (true, None) => return Err("an https store endpoint needs a TLS configuration".into()),
-        };
-        let dial = Dial { addr, tls, connect_timeout: timeouts.connect, first_byte_timeout: timeouts.first_byte };
-        Ok(Self { endpoint, region, access_key_id, secret, dial })
+        if endpoints.is_empty() {
+            return Err("the store has no endpoint".into());
+        }
+        let nodes = endpoints.iter().map(|e| node(e, tls, timeouts)).collect::<Result<_, _>>()?;
+        Ok(Self { nodes, region, access_key_id, secret })
     }
+
+    /// The first node's endpoint (the only one, but for a cluster).
+    pub fn endpoint(&self) -> &Uri {
+        self.nodes.first().map_or(&EMPTY_URI, |n| &n.endpoint)
+    }
+}
+
+static EMPTY_URI: std::sync::LazyLock<Uri> = std::sync::LazyLock::new(Uri::default);
+
+fn node(endpoint: &Uri, tls: Option<&Arc<rustls::ClientConfig>>, timeouts: StoreTimeouts) -> Result<StoreNode, String> {
+    let host = endpoint.host().ok_or("the store endpoint has no host")?;
+    let https = endpoint.scheme_str() == Some("https");
+    let port = endpoint.port_u16().unwrap_or(if https { 443 } else { 80 });
+    // A bracketed IPv6 literal connects and verifies without its brackets.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addr = if bare.contains(':') { format!("[{bare}]:{port}") } else { format!("{bare}:{port}") };
+    let tls = match (https, tls) {
+        (false, _) => None,
+        (true, Some(config)) => {
+            let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("{host}: {e}"))?;
+            Some((Arc::clone(config), name))
+        }
+        (true, None) => return Err("an https store endpoint needs a TLS configuration".into()),
+    };
+    let label = endpoint.to_string();
+    let dial = Dial {
+        addr,
+        label: label.clone(),
+        tls,
+        connect_timeout: timeouts.connect,
+        first_byte_timeout: timeouts.first_byte,
+    };
+    Ok(StoreNode {
+        endpoint: endpoint.clone(),
+        host: endpoint.authority().map(ToString::to_string).unwrap_or_default(),
+        dial,
+        health: NodeHealth::new(&label),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,11 +114,12 @@ impl From<PoolError> for StoreError {
     }
 }
 
+/// One worker's client of the store: a pool of connections per node.
 pub struct Upstream {
-    pool: Arc<StorePool<GateBody>>,
+    pools: Vec<Arc<StorePool<GateBody>>>,
     target: StoreTarget,
-    /// `host[:port]` of the store, as signed.
-    host: String,
+    /// Whose turn it is among the nodes.
+    turn: std::sync::atomic::AtomicUsize,
     keys: SigningKeyCache,
 }
 
@@ -114,8 +143,31 @@ const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date",
 
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
-        let host = target.endpoint.authority().map(ToString::to_string).unwrap_or_default();
-        Self { pool: StorePool::new(target.dial.clone()), target, host, keys: SigningKeyCache::default() }
+        let pools = target.nodes.iter().map(|n| StorePool::new(n.dial.clone())).collect();
+        Self { pools, target, turn: std::sync::atomic::AtomicUsize::new(0), keys: SigningKeyCache::default() }
+    }
+
+    /// A ready connection to the next node in turn, moving on to the next when one does
+    /// not connect (nothing was sent to it), with the node it goes to.
+    async fn ready(&self) -> Result<(&StoreNode, Ready<GateBody>), StoreError> {
+        let turn = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut last = None;
+        for i in order(&self.target.nodes, turn) {
+            let (Some(node), Some(pool)) = (self.target.nodes.get(i), self.pools.get(i)) else { continue };
+            match pool.ready().await {
+                Ok(ready) => return Ok((node, ready)),
+                Err(e) => {
+                    node.health.mark_down(&e.to_string());
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.map_or_else(|| StoreError::Unreachable("no store node".into()), StoreError::from))
+    }
+
+    /// The nodes, for probes and readiness.
+    pub fn nodes(&self) -> &[StoreNode] {
+        &self.target.nodes
     }
 
     /// Sends the client's request on to the store; `upload` is its body, counted by
@@ -159,31 +211,62 @@ impl Upstream {
             let value = http::HeaderValue::from_str(source).map_err(|e| StoreError::Build(e.to_string()))?;
             headers.insert("x-amz-copy-source", value);
         }
-        let req = self.signed(parts.method, origin, &path, canonical_query, headers, upload, now)?;
-        let (resp, lease) = self.pool.send(req, inflow.finished()).await?;
-        let mut resp = resp.map(|body| GateBody::pooled(body, lease));
+        let (node, ready) = self.ready().await?;
+        let req = self.signed(&node.host, parts.method, origin, &path, canonical_query, headers, upload, now)?;
+        let (resp, lease) = ready.send(req, inflow.finished()).await.inspect_err(|_| node.health.count_error())?;
+        // A store that answered before taking the whole upload (an early error) leaves the
+        // connection mid-request: it closes after this answer instead of serving another.
+        let mut resp = if inflow.ended() {
+            resp.map(|body| GateBody::pooled(body, lease))
+        } else {
+            drop(lease);
+            resp.map(GateBody::Stream)
+        };
         strip_hop_by_hop(resp.headers_mut());
         Ok(resp)
     }
 
-    /// Whether the store answers S3: a signed `HEAD` of `bucket` (or of `/` when no bucket
-    /// is configured). Returns the status it answered with.
-    pub async fn probe(&self, bucket: Option<&str>, now: UnixTime) -> Result<http::StatusCode, StoreError> {
+    /// Whether node `i` answers S3: a signed `HEAD` of `bucket` (or of `/` when no bucket
+    /// is configured). Returns the status it answered with; any answer brings a node that
+    /// was down back in turn, and a failed connect takes it out.
+    pub async fn probe_node(
+        &self,
+        i: usize,
+        bucket: Option<&str>,
+        now: UnixTime,
+    ) -> Result<http::StatusCode, StoreError> {
+        let (Some(node), Some(pool)) = (self.target.nodes.get(i), self.pools.get(i)) else {
+            return Err(StoreError::Unreachable(format!("no store node {i}")));
+        };
         let mut path = String::from("/");
         if let Some(b) = bucket {
             uri_encode_into(&mut path, b.as_bytes(), false);
         }
         let origin: Uri = path.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
-        let req = self.signed(http::Method::HEAD, origin, &path, "", HeaderMap::new(), GateBody::empty(), now)?;
-        let (resp, lease) = self.pool.send(req, std::future::ready(())).await?;
-        let resp = resp.map(|body| GateBody::pooled(body, lease));
-        Ok(resp.status())
+        let req =
+            self.signed(&node.host, http::Method::HEAD, origin, &path, "", HeaderMap::new(), GateBody::empty(), now)?;
+        match pool.send(req, std::future::ready(())).await {
+            Ok((resp, lease)) => {
+                node.health.mark_up();
+                let resp = resp.map(|body| GateBody::pooled(body, lease));
+                Ok(resp.status())
+            }
+            Err(e @ PoolError::Connect(_)) => {
+                node.health.mark_down(&e.to_string());
+                Err(e.into())
+            }
+            Err(e) => {
+                node.health.count_error();
+                Err(e.into())
+            }
+        }
     }
 
     /// A store request signed with the store's own key (header SigV4, `UNSIGNED-PAYLOAD`).
     #[allow(clippy::too_many_arguments)] // the parts of one request, each used once
     fn signed(
         &self,
+        host: &str,
         method: http::Method,
         origin: Uri,
         path: &str,
@@ -198,8 +281,8 @@ impl Upstream {
             region: &self.target.region,
             service: "s3",
         };
-        signer.sign_headers(method.as_str(), path, canonical_query, &self.host, &mut headers, now, &self.keys);
-        if let Ok(host) = http::HeaderValue::from_str(&self.host) {
+        signer.sign_headers(method.as_str(), path, canonical_query, host, &mut headers, now, &self.keys);
+        if let Ok(host) = http::HeaderValue::from_str(host) {
             headers.insert(header::HOST, host);
         }
         // HTTP/1 connections take the path (origin form) on the request line; the store's

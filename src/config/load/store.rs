@@ -47,28 +47,33 @@ impl Validator {
     }
 
     fn s3_store(&mut self, s: raw::RawStore, region: &str) -> StoreKind {
-        let endpoint = match s.endpoint.as_deref().map(str::parse::<http::Uri>) {
-            Some(Ok(u))
-                if matches!(u.scheme_str(), Some("http" | "https"))
-                    && u.host().is_some_and(|h| !h.is_empty())
-                    && u.path() == "/"
-                    && u.query().is_none() =>
-            {
-                u
+        let (key, texts) = match (s.endpoint, s.endpoints) {
+            (Some(one), None) => ("store.endpoint", vec![one]),
+            (None, Some(many)) if !many.is_empty() => ("store.endpoints", many),
+            (None, Some(_)) => {
+                self.problem("store.endpoints", "names no endpoint");
+                ("store.endpoints", Vec::new())
             }
-            Some(_) => {
-                self.problem(
-                    "store.endpoint",
-                    "must be a URL with no path, such as \"http://10.0.1.20:9000\" or \"https://minio.internal:9000\"",
-                );
-                http::Uri::default()
+            (Some(_), Some(_)) => {
+                self.problem("store.endpoints", "give endpoint (one node) or endpoints (several), not both");
+                ("store.endpoints", Vec::new())
             }
-            None => {
-                self.problem("store.endpoint", "needed when kind = \"s3\"");
-                http::Uri::default()
+            (None, None) => {
+                self.problem("store.endpoint", "needed when kind = \"s3\" (or endpoints, for several nodes)");
+                ("store.endpoint", Vec::new())
             }
         };
-        let https = endpoint.scheme_str() == Some("https");
+        let endpoints: Vec<http::Uri> = texts.iter().filter_map(|t| self.store_endpoint(key, t)).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &endpoints {
+            if !seen.insert(e.to_string()) {
+                self.problem(key, format!("\"{e}\" is named twice"));
+            }
+        }
+        let https = endpoints.first().is_some_and(|e| e.scheme_str() == Some("https"));
+        if endpoints.iter().any(|e| (e.scheme_str() == Some("https")) != https) {
+            self.problem(key, "the nodes of one store are all http:// or all https://");
+        }
         let tls = match (&s.ca_file, https) {
             (Some(_), false) => {
                 self.problem("store.ca_file", "only for an https:// store endpoint");
@@ -103,6 +108,29 @@ impl Validator {
                 SecretKey::new("")
             }
         };
-        StoreKind::S3 { endpoint, region: s.region.unwrap_or_else(|| region.to_owned()), access_key_id, secret, tls }
+        StoreKind::S3 { endpoints, region: s.region.unwrap_or_else(|| region.to_owned()), access_key_id, secret, tls }
+    }
+
+    /// One store endpoint: `http://` or `https://`, a host, no path or query.
+    fn store_endpoint(&mut self, key: &str, text: &str) -> Option<http::Uri> {
+        match text.parse::<http::Uri>() {
+            Ok(u)
+                if matches!(u.scheme_str(), Some("http" | "https"))
+                    && u.host().is_some_and(|h| !h.is_empty())
+                    && u.path() == "/"
+                    && u.query().is_none() =>
+            {
+                Some(u)
+            }
+            _ => {
+                self.problem(
+                    key,
+                    format!(
+                        "\"{text}\" must be a URL with no path, such as \"http://10.0.1.20:9000\" or \"https://minio.internal:9000\""
+                    ),
+                );
+                None
+            }
+        }
     }
 }
