@@ -11,7 +11,7 @@
 # or GARAGE, HAPROXY, GATE naming them) and python3. Ports are chosen free. Everything
 # lives in DIR: configurations, data, logs, pids, and `fleet.env` with what a client
 # needs (FRONT, GATE_1.., GATE_ADMIN_1.., GARAGE_S3_1.., the store key, the demo user).
-set -euo pipefail
+set -Eeuo pipefail
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -178,10 +178,13 @@ EOF
   local front="${ports[$(( 9 + 2 * gates ))]}"
   cat >"$dir/haproxy.cfg" <<EOF
 global
-    maxconn 20000
+    maxconn 4000
 
 defaults
     mode tcp
+    # A gate that refuses a connection (it died) is skipped for this client at once.
+    retries 2
+    option redispatch
     timeout connect 5s
     timeout client 15m
     timeout server 15m
