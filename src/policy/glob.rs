@@ -44,12 +44,14 @@ impl Glob {
         }
     }
 
-    /// Calls `f` with the pattern's own text (allocates only for `prefix*` shapes).
-    pub fn with_source<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+    /// Calls `f` with the pattern's own text, as one or two segments (a `prefix*` shape
+    /// is kept without its `*`, which comes as a second segment, so nothing is allocated).
+    pub(super) fn with_source<R>(&self, f: impl FnOnce(&[Seg<'_>]) -> R) -> R {
+        let seg = |text| Seg { text, wild: false };
         match self {
-            Self::Any => f("*"),
-            Self::Exact(p) | Self::General(p) => f(p),
-            Self::Prefix(p) => f(&format!("{p}*")),
+            Self::Any => f(&[seg("*")]),
+            Self::Exact(p) | Self::General(p) => f(&[seg(p)]),
+            Self::Prefix(p) => f(&[seg(p), seg("*")]),
         }
     }
 }
@@ -74,8 +76,20 @@ struct Pos {
     off: usize,
 }
 
-fn tok(segs: &[Seg<'_>], mut p: Pos) -> Option<(Tok, Pos)> {
-    while let Some(s) = segs.get(p.seg) {
+/// The segments of a pattern, by index: a slice, or pieces resolved on each look (so a
+/// pattern of any length is matched without collecting its segments).
+pub(super) trait Segs<'s> {
+    fn seg(&self, i: usize) -> Option<Seg<'s>>;
+}
+
+impl<'s> Segs<'s> for [Seg<'s>] {
+    fn seg(&self, i: usize) -> Option<Seg<'s>> {
+        self.get(i).copied()
+    }
+}
+
+fn tok<'s>(segs: &(impl Segs<'s> + ?Sized), mut p: Pos) -> Option<(Tok, Pos)> {
+    while let Some(s) = segs.seg(p.seg) {
         if let Some(&b) = s.text.as_bytes().get(p.off) {
             let t = match b {
                 b'*' if s.wild => Tok::Star,
@@ -100,12 +114,13 @@ fn char_len(b: u8) -> usize {
 }
 
 /// The linear two-pointer wildcard match with one backtrack point, over segments.
-pub(super) fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
+pub(super) fn glob_segs<'s>(segs: &(impl Segs<'s> + ?Sized), v: &[u8]) -> bool {
     // The literal head (an ARN up to its first wildcard, say) is compared in bulk; the
     // byte-at-a-time match starts where the first wildcard is.
     let mut p = Pos { seg: 0, off: 0 };
     let mut vi = 0usize;
-    for (i, s) in segs.iter().enumerate() {
+    let mut i = 0;
+    while let Some(s) = segs.seg(i) {
         let lit_len = if s.wild { s.text.find(['*', '?']).unwrap_or(s.text.len()) } else { s.text.len() };
         let lit = &s.text.as_bytes()[..lit_len];
         if !v[vi..].starts_with(lit) {
@@ -116,6 +131,7 @@ pub(super) fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
         if lit_len < s.text.len() {
             break;
         }
+        i += 1;
     }
     // Where to resume after the last `*`: the pattern position after it, and the value
     // position it has swallowed up to.
@@ -156,7 +172,7 @@ pub(super) fn glob_segs(segs: &[Seg<'_>], v: &[u8]) -> bool {
 
 /// `*` / `?` matching of a plain pattern, shared with `Glob`.
 pub(super) fn wildcard_match(pattern: &str, value: &str) -> bool {
-    glob_segs(&[Seg { text: pattern, wild: true }], value.as_bytes())
+    glob_segs(&[Seg { text: pattern, wild: true }][..], value.as_bytes())
 }
 
 #[cfg(test)]

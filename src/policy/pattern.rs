@@ -9,7 +9,7 @@
 //! Variables are recognized only under `"Version": "2012-10-17"`; under the 2008 version
 //! `${…}` is plain text, as in IAM.
 
-use super::glob::{Glob, Seg, glob_segs};
+use super::glob::{Glob, Seg, Segs, glob_segs};
 use super::keys::{Facts, Key};
 
 /// A string that may contain variables, compiled.
@@ -31,9 +31,6 @@ pub enum Piece {
         default: Option<Box<str>>,
     },
 }
-
-/// The most pieces matched without a heap fallback; policy strings have a handful.
-const INLINE_SEGS: usize = 16;
 
 impl Pattern {
     /// Compiles `s` for wildcard matching; `variables` is whether the policy's Version
@@ -77,25 +74,60 @@ impl Pattern {
     pub fn matches(&self, value: &str, facts: &Facts<'_>) -> bool {
         match self {
             Self::Plain(g) => g.matches(value),
-            Self::Template(pieces) => with_segs(pieces, facts, true, |segs| glob_segs(segs, value.as_bytes())),
+            Self::Template(pieces) => {
+                let segs = Resolved { pieces, facts, raw_wild: true };
+                segs.all_found() && glob_segs(&segs, value.as_bytes())
+            }
         }
     }
 
     /// Literal comparison (`StringEquals` and friends): wildcards are plain characters.
     pub fn equals(&self, value: &str, facts: &Facts<'_>, ignore_case: bool) -> bool {
-        let compare = |segs: &[Seg<'_>]| {
-            let chars = segs.iter().flat_map(|s| s.text.chars());
-            if ignore_case {
-                chars.flat_map(char::to_lowercase).eq(value.chars().flat_map(char::to_lowercase))
-            } else {
-                chars.eq(value.chars())
-            }
-        };
         match self {
             Self::Plain(g) if !ignore_case => g.is_literally(value),
-            Self::Plain(g) => g.with_source(|text| compare(&[Seg { text, wild: false }])),
-            Self::Template(pieces) => with_segs(pieces, facts, false, compare),
+            Self::Plain(g) => g.with_source(|segs| same_text(segs, value, true)),
+            Self::Template(pieces) => {
+                let segs = Resolved { pieces, facts, raw_wild: false };
+                segs.all_found() && same_text(&segs, value, ignore_case)
+            }
         }
+    }
+}
+
+/// Whether the segments' text, one after another, is `value`.
+fn same_text<'s>(segs: &(impl Segs<'s> + ?Sized), value: &str, ignore_case: bool) -> bool {
+    let chars = (0..).map_while(|i| segs.seg(i)).flat_map(|s| s.text.chars());
+    if ignore_case {
+        chars.flat_map(char::to_lowercase).eq(value.chars().flat_map(char::to_lowercase))
+    } else {
+        chars.eq(value.chars())
+    }
+}
+
+/// A template's pieces with the request's facts: each segment resolved when looked at,
+/// borrowed from the policy or the facts, so matching allocates nothing however many
+/// pieces a string has.
+struct Resolved<'a, 'f> {
+    pieces: &'a [Piece],
+    facts: &'a Facts<'f>,
+    raw_wild: bool,
+}
+
+impl Resolved<'_, '_> {
+    /// `false` when a variable has no value and no default: such a string matches
+    /// nothing, as in IAM.
+    fn all_found(&self) -> bool {
+        (0..self.pieces.len()).all(|i| self.seg(i).is_some())
+    }
+}
+
+impl<'a> Segs<'a> for Resolved<'a, '_> {
+    fn seg(&self, i: usize) -> Option<Seg<'a>> {
+        Some(match self.pieces.get(i)? {
+            Piece::Raw(t) => Seg { text: t, wild: self.raw_wild },
+            Piece::Lit(t) => Seg { text: t, wild: false },
+            Piece::Var { key, default } => Seg { text: self.facts.text_of(key).or(default.as_deref())?, wild: false },
+        })
     }
 }
 
@@ -110,35 +142,6 @@ fn variable(inner: &str) -> Piece {
         None => (inner.trim(), None),
     };
     Piece::Var { key: Key::parse(name), default }
-}
-
-/// Resolves the pieces and hands the segments to `f`; `false` when a variable has no value
-/// and no default (such a string matches nothing, as in IAM).
-fn with_segs(pieces: &[Piece], facts: &Facts<'_>, raw_wild: bool, f: impl FnOnce(&[Seg<'_>]) -> bool) -> bool {
-    let resolve = |p| resolve(p, facts, raw_wild);
-    if pieces.len() <= INLINE_SEGS {
-        let mut buf = [Seg { text: "", wild: false }; INLINE_SEGS];
-        for (slot, p) in buf.iter_mut().zip(pieces) {
-            match resolve(p) {
-                Some(seg) => *slot = seg,
-                None => return false,
-            }
-        }
-        f(&buf[..pieces.len()])
-    } else {
-        match pieces.iter().map(resolve).collect::<Option<Vec<_>>>() {
-            Some(segs) => f(&segs),
-            None => false,
-        }
-    }
-}
-
-fn resolve<'s>(piece: &'s Piece, facts: &'s Facts<'_>, raw_wild: bool) -> Option<Seg<'s>> {
-    Some(match piece {
-        Piece::Raw(t) => Seg { text: t, wild: raw_wild },
-        Piece::Lit(t) => Seg { text: t, wild: false },
-        Piece::Var { key, default } => Seg { text: facts.text_of(key).or(default.as_deref())?, wild: false },
-    })
 }
 
 /// Splits an ARN pattern into its six colon-separated parts, ignoring colons inside `${…}`
