@@ -6,34 +6,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::process::Command;
-use std::time::Duration;
 
 use outpost_gate::time::UnixTime;
 use serde_json::json;
 use support::*;
-
-/// A store that reads each request's head, writes `answer`, and hangs up.
-fn garbage_store(answer: &'static [u8]) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let _ = stream.write_all(answer);
-            let _ = stream.flush();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    });
-    port
-}
 
 #[tokio::test]
 async fn a_store_answering_garbage_is_a_503_and_the_gate_serves_on() {
@@ -45,7 +22,7 @@ async fn a_store_answering_garbage_is_a_503_and_the_gate_serves_on() {
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
     ] {
-        let port = garbage_store(answer);
+        let port = scripted_store(answer.to_vec());
         let gate = Gate::start_with(Setup {
             store_toml: Some(format!(
                 "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"STOREKEY\"\nsecret_access_key = \"STORE-SECRET-never-leaves\"\n"

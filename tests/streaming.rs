@@ -8,8 +8,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -116,25 +115,8 @@ async fn a_slow_upload_outlives_its_two_second_url() {
 }
 
 /// A store that answers with headers and part of the body, then dies.
-fn failing_store(response_head: &'static str, partial: usize) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let _ = stream.write_all(response_head.as_bytes());
-            let _ = stream.write_all(&vec![b'z'; partial]);
-            let _ = stream.flush();
-            std::thread::sleep(Duration::from_millis(50));
-            drop(stream);
-        }
-    });
-    port
+fn failing_store(response_head: &str, partial: usize) -> u16 {
+    scripted_store([response_head.as_bytes(), &vec![b'z'; partial]].concat())
 }
 
 fn gate_on(port: u16) -> Gate {

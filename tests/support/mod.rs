@@ -574,3 +574,25 @@ pub fn boto3_calls(gate: &Gate, args: serde_json::Value) -> Vec<serde_json::Valu
     assert!(out.status.success(), "s3_calls.py failed: {}\n{}", String::from_utf8_lossy(&out.stderr), gate.log());
     String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
+
+/// A store that reads each request's head, writes `answer` (whatever bytes: a broken
+/// response, or a good head and part of a body), and hangs up. Returns its port.
+pub fn scripted_store(answer: Vec<u8>) -> u16 {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = stream.write_all(&answer);
+            let _ = stream.flush();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    port
+}
