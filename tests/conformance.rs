@@ -103,11 +103,12 @@ fn check_case(dir: &Path) {
     let canonical_query = query.canonical(|k| k != b"X-Amz-Signature");
     let signed_headers = param("X-Amz-SignedHeaders");
     let payload_hash = hex::encode(Sha256::digest(&req.body));
-    let mut c = CanonicalRequest::new(&req.method, &canonical_uri, &canonical_query);
+    let mut buf = Vec::new();
+    let mut c = CanonicalRequest::new(&mut buf, &req.method, &canonical_uri, &canonical_query);
     for name in signed_headers.split(';') {
         c.header(name, req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_bytes()));
     }
-    let canonical = String::from_utf8(c.finish(&signed_headers, &payload_hash)).unwrap();
+    let canonical = String::from_utf8(c.finish(&signed_headers, &payload_hash).to_vec()).unwrap();
     assert_eq!(canonical, read(dir, "query-canonical-request.txt"), "canonical request");
 
     let credential = param("X-Amz-Credential");
@@ -189,11 +190,12 @@ fn s3_on_outposts_access_point_example_presigned_get() {
 fn canonical_of(req: &RawRequest, query: &Query<'_>, signed_headers: &str, payload_hash: &str) -> String {
     let canonical_uri = uri_encode(req.path.as_bytes(), true);
     let canonical_query = query.canonical(|k| k != b"X-Amz-Signature");
-    let mut c = CanonicalRequest::new(&req.method, &canonical_uri, &canonical_query);
+    let mut buf = Vec::new();
+    let mut c = CanonicalRequest::new(&mut buf, &req.method, &canonical_uri, &canonical_query);
     for name in signed_headers.split(';') {
         c.header(name, req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_bytes()));
     }
-    String::from_utf8(c.finish(signed_headers, payload_hash)).unwrap()
+    String::from_utf8(c.finish(signed_headers, payload_hash).to_vec()).unwrap()
 }
 
 fn check_v4a_case(dir: &Path, compare_canonical: bool) {

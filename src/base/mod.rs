@@ -5,11 +5,13 @@
 //! - `time`: SigV4 dates and Unix time, with no clock inside except `now`.
 //! - `s3err`: S3 error documents, the one client-facing error type.
 //! - `logbuf`: per-worker log buffers.
+//! - `scratch`: per-thread reusable buffers for a request's transient text.
 //! - `metrics`: the process's Prometheus counters.
 
 pub mod ids;
 pub mod logbuf;
 pub mod metrics;
 pub mod s3err;
+pub mod scratch;
 pub mod secret;
 pub mod time;

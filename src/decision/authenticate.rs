@@ -45,7 +45,8 @@ impl Decider {
         let payload_hash = match (auth.form, parts.headers.get("x-amz-content-sha256").map(|v| v.to_str())) {
             (AuthForm::Query, Some(Ok(claimed))) if claimed != UNSIGNED_PAYLOAD => Cow::Owned(claimed.to_owned()),
             (AuthForm::Query, _) => Cow::Borrowed(UNSIGNED_PAYLOAD),
-            (AuthForm::Header, _) => auth.payload_hash.clone(),
+            (AuthForm::Header, _) if auth.payload_hash == UNSIGNED_PAYLOAD => Cow::Borrowed(UNSIGNED_PAYLOAD),
+            (AuthForm::Header, _) => Cow::Owned(auth.payload_hash.clone().into_owned()),
         };
         let chain = match StreamingMode::from_content_sha256(&payload_hash) {
             Some(mode) if mode.is_signed() => Some(Box::new(self.chain_seed(&auth, &secret, mode))),
@@ -60,13 +61,13 @@ impl Decider {
             form: auth.form,
             payload_hash,
             chain,
-            access_key_id: auth.access_key_id,
+            access_key_id: auth.access_key_id.into_owned(),
         })
     }
 
     /// The signature's parameters, from the query string or the `Authorization` header
     /// (never both, as S3).
-    fn claim(&self, parts: &http::request::Parts, query: &Query<'_>) -> Result<SigAuth, S3Error> {
+    fn claim<'r>(&self, parts: &'r http::request::Parts, query: &'r Query<'_>) -> Result<SigAuth<'r>, S3Error> {
         let region = &self.catalog.outpost.region;
         match (is_presigned(query), SigAuth::from_header(&parts.headers, region, &SERVICES)) {
             (true, Some(_)) => Err(S3Error::invalid_argument(
@@ -102,7 +103,7 @@ impl Decider {
 
     /// What a `STREAMING-*` body's chunk signatures chain from: the request's signature,
     /// and the key that checks them (the same cached keys that checked it).
-    fn chain_seed(&self, auth: &SigAuth, secret: &SecretKey, mode: StreamingMode) -> ChainSeed {
+    fn chain_seed(&self, auth: &SigAuth<'_>, secret: &SecretKey, mode: StreamingMode) -> ChainSeed {
         let keys = &self.credentials.signing_keys;
         let key = if mode.is_sigv4a() {
             let derive = || derive_public_key(secret.expose(), &auth.access_key_id);
@@ -113,8 +114,8 @@ impl Decider {
             }))
         };
         ChainSeed {
-            signature: auth.signature.clone(),
-            amz_date: auth.amz_date.clone(),
+            signature: auth.signature.clone().into_owned(),
+            amz_date: auth.amz_date.clone().into_owned(),
             scope: auth.scope().to_owned(),
             key,
         }
@@ -125,7 +126,7 @@ impl Decider {
     /// a session key opened from its token.
     pub fn signer(
         &self,
-        auth: &SigAuth,
+        auth: &SigAuth<'_>,
         now: UnixTime,
     ) -> Result<(Caller, crate::base::secret::SecretKey, Option<UnixTime>), S3Error> {
         match self.credentials.lookup(&auth.access_key_id) {

@@ -9,6 +9,7 @@
 //! refused with 405 rather than forwarded: forwarding them under another action's
 //! permission would let a GetObject grant read an ACL or a PutObject grant rewrite one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use http::{HeaderMap, Method};
 
 use crate::base::ids::is_account_id;
 use crate::base::s3err::S3Error;
+use crate::base::scratch::with_buf;
 use crate::config::{AccessPoint, Bucket, OutpostConfig, StoreTraits};
 use crate::decision::guard;
 use crate::sigv4::Query;
@@ -129,10 +131,12 @@ pub struct Asked {
     pub access_point: Option<Arc<AccessPoint>>,
     /// The object key, decoded; `None` for bucket-level requests.
     pub key: Option<String>,
-    /// The ARN addressed (access-point ARNs for access-point requests).
-    pub resource: String,
-    /// The same resource as a bucket ARN, for the bucket policy.
-    pub bucket_resource: String,
+    /// The ARN addressed (access-point ARNs for access-point requests). Shared with the
+    /// access line, so it is built once.
+    pub resource: Arc<str>,
+    /// The same resource as a bucket ARN, for the bucket policy (the same string when the
+    /// bucket itself was addressed).
+    pub bucket_resource: Arc<str>,
     /// `x-amz-copy-source`, resolved: the source needs GetObject too.
     pub copy_source: Option<Box<Asked>>,
     /// What the store gets: the query (only parameters S3 defines for the operation,
@@ -168,7 +172,12 @@ impl Catalog {
         headers: &HeaderMap,
     ) -> Result<Asked, S3Error> {
         // Host names are case-insensitive (DNS); bucket and access point names are lower case.
-        let host = strip_port(host).to_ascii_lowercase();
+        let host = strip_port(host);
+        let host: Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(host)
+        };
         let (addressed, raw_key) = self.address(&host, raw_path)?;
         let key = match raw_key {
             "" => None,
@@ -200,12 +209,19 @@ impl Catalog {
             guard::check_prefix(query, self.traits)?;
         }
         let mut forward = Forward { query: guard::forwarded_query(query, self.traits)?, ..Forward::default() };
-        let object = |base: &str| match &key {
-            Some(k) => format!("{base}/object/{k}"),
-            None => base.to_owned(),
+        let object = |base: &str| -> Arc<str> {
+            match &key {
+                Some(k) => with_buf(|buf| {
+                    for part in [base, "/object/", k] {
+                        buf.extend_from_slice(part.as_bytes());
+                    }
+                    Arc::from(std::str::from_utf8(buf).unwrap_or_default())
+                }),
+                None => Arc::from(base),
+            }
         };
         let bucket_resource = object(&bucket.arn);
-        let resource = access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| object(&ap.arn));
+        let resource = access_point.as_ref().map_or_else(|| Arc::clone(&bucket_resource), |ap| object(&ap.arn));
         let copy_source = match headers.get("x-amz-copy-source") {
             Some(v) if key.is_some() && *method == Method::PUT && matches!(action, Action::PutObject) => {
                 let (source, header, fact) = self.copy_source(v.as_bytes())?;
@@ -286,9 +302,10 @@ impl Catalog {
         };
         let header = guard::copy_source_header(&bucket.name, key, version);
         let fact = format!("{}/{key}", bucket.name);
-        let bucket_resource = format!("{}/object/{key}", bucket.arn);
-        let resource =
-            access_point.as_ref().map_or_else(|| bucket_resource.clone(), |ap| format!("{}/object/{key}", ap.arn));
+        let bucket_resource: Arc<str> = Arc::from(format!("{}/object/{key}", bucket.arn));
+        let resource = access_point
+            .as_ref()
+            .map_or_else(|| Arc::clone(&bucket_resource), |ap| Arc::from(format!("{}/object/{key}", ap.arn)));
         let action = if text.version.is_some() { Action::GetObjectVersion } else { Action::GetObject };
         let source = Asked {
             action,

@@ -34,6 +34,8 @@ use crate::store::upstream::{StoreError, StoreTarget, Upstream};
 /// `s3-outposts:authType` values, as the access line says them.
 const REST_HEADER: &str = "REST-HEADER";
 
+const X_AMZ_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amz-request-id");
+
 /// Answered on every listener without authentication.
 pub const HEALTH_PATH: &str = "/_gate/healthz";
 
@@ -172,10 +174,10 @@ impl Gate {
                 status,
             })
             .inc();
-        if !resp.headers().contains_key("x-amz-request-id")
+        if !resp.headers().contains_key(X_AMZ_REQUEST_ID)
             && let Ok(v) = HeaderValue::from_str(request_id.as_str())
         {
-            resp.headers_mut().insert("x-amz-request-id", v);
+            resp.headers_mut().insert(X_AMZ_REQUEST_ID, v);
         }
         trace.entry.status = status;
         let Trace { entry, inflow } = trace;
@@ -203,12 +205,11 @@ impl Gate {
             return Ok(resp);
         }
         let (parts, body) = req.into_parts();
-        // Owned copies (a refcount and a short string) so `parts` can move on to the store.
+        // A refcounted copy, so `parts` can move on to the store while the query borrows it.
         let uri = parts.uri.clone();
-        let host = host_of(&parts)?.to_owned();
         let query = Query::parse(uri.query().unwrap_or("")).map_err(|_| S3Error::invalid_uri())?;
 
-        let req = RequestView { parts: &parts, host: &host, path: uri.path(), query: &query };
+        let req = RequestView { parts: &parts, host: host_of(&parts)?, path: uri.path(), query: &query };
         let asked = admit(decider, req, arrival, entry)?;
 
         // What the body must prove on its way (a hash, checksums, chunk signatures).
@@ -275,7 +276,7 @@ struct Line<'e>(&'e mut Entry);
 impl Witness for Line<'_> {
     fn classified(&mut self, asked: &Asked) {
         self.0.action = Some(asked.action.name());
-        self.0.resource = Some(asked.resource.clone());
+        self.0.resource = Some(Arc::clone(&asked.resource));
     }
 
     fn claimed(&mut self, claim: Claim) {

@@ -94,7 +94,7 @@ pub struct Entry {
     /// `s3-outposts:GetObject`, `sts:AssumeRole`, …
     pub action: Option<&'static str>,
     /// The resource ARN, once classified.
-    pub resource: Option<String>,
+    pub resource: Option<std::sync::Arc<str>>,
     /// The key id a request claimed, even when the claim failed (never its secret).
     pub access_key_id: Option<String>,
     /// Who was authenticated, once they were.

@@ -46,31 +46,32 @@ pub enum AuthForm {
 }
 
 /// The authentication parameters of one request, from its query string or its
-/// `Authorization` header, checked for form.
+/// `Authorization` header, checked for form. Its texts borrow from the request where they
+/// can (a query value that needed no decoding, a header's value), so parsing seldom allocates.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SigAuth {
+pub struct SigAuth<'a> {
     pub form: AuthForm,
     pub algorithm: Algorithm,
-    pub access_key_id: String,
+    pub access_key_id: Cow<'a, str>,
     /// `AKID/date/region/service/aws4_request` (SigV4a: `AKID/date/service/aws4_request`),
     /// decoded and checked; the accessors below slice it, so parsing allocates it once.
-    pub(super) credential: String,
+    pub(super) credential: Cow<'a, str>,
     /// `X-Amz-Region-Set` of a SigV4a URL, checked to cover the configured region.
-    pub region_set: Option<String>,
+    pub region_set: Option<Cow<'a, str>>,
     /// `X-Amz-Date` as sent, for the string to sign.
-    pub amz_date: String,
+    pub amz_date: Cow<'a, str>,
     pub signed_at: UnixTime,
     /// `X-Amz-Expires`; for header auth, the 15 minutes a signed request is good for.
     pub expires_secs: u32,
-    pub signed_headers: String,
-    pub signature: String,
-    pub security_token: Option<String>,
+    pub signed_headers: Cow<'a, str>,
+    pub signature: Cow<'a, str>,
+    pub security_token: Option<Cow<'a, str>>,
     /// The last line of the canonical request: `UNSIGNED-PAYLOAD` for a presigned URL,
     /// `x-amz-content-sha256` as sent for S3 header auth, the body's hash for STS.
-    pub payload_hash: Cow<'static, str>,
+    pub payload_hash: Cow<'a, str>,
 }
 
-impl fmt::Debug for SigAuth {
+impl fmt::Debug for SigAuth<'_> {
     // The signature and the session token are bearer material: never printed.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigAuth")
@@ -87,7 +88,26 @@ impl fmt::Debug for SigAuth {
     }
 }
 
-impl SigAuth {
+impl SigAuth<'_> {
+    /// The same parameters, owning their texts.
+    pub fn into_owned(self) -> SigAuth<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        SigAuth {
+            form: self.form,
+            algorithm: self.algorithm,
+            access_key_id: own(self.access_key_id),
+            credential: own(self.credential),
+            region_set: self.region_set.map(own),
+            amz_date: own(self.amz_date),
+            signed_at: self.signed_at,
+            expires_secs: self.expires_secs,
+            signed_headers: own(self.signed_headers),
+            signature: own(self.signature),
+            security_token: self.security_token.map(own),
+            payload_hash: own(self.payload_hash),
+        }
+    }
+
     /// The signing-key cache id: `ACCESS_KEY/date/region/service` (SigV4a keys do not
     /// depend on the date or region: `ACCESS_KEY/date/service`, unused).
     pub fn key_id(&self) -> &str {

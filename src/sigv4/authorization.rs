@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use http::HeaderMap;
 
 use super::auth::{Algorithm, AuthForm, SigAuth};
-use super::v4a::{is_well_formed_der, region_set_covers};
+use super::v4a::{is_well_formed_hex_der, region_set_covers};
 use super::verify::HEADER_WINDOW_SECS;
 use crate::base::s3err::S3Error;
 use crate::base::time::UnixTime;
@@ -70,17 +70,17 @@ fn components(rest: &str) -> Result<(&str, &str, &str), S3Error> {
     }
 }
 
-impl SigAuth {
+impl<'h> SigAuth<'h> {
     /// The header auth of a request to one of `services` in `region`; `None` when the
     /// request has no `Authorization` header. `payload_hash` is `x-amz-content-sha256` as
     /// sent (empty when absent): the S3 road checks it, the STS endpoint replaces it with
     /// the hash of the body it read.
-    pub fn from_header(headers: &HeaderMap, region: &str, services: &[&str]) -> Option<Result<Self, S3Error>> {
+    pub fn from_header(headers: &'h HeaderMap, region: &str, services: &[&str]) -> Option<Result<Self, S3Error>> {
         let value = headers.get(http::header::AUTHORIZATION)?;
         Some(Self::parse_header(value.as_bytes(), headers, region, services))
     }
 
-    fn parse_header(value: &[u8], headers: &HeaderMap, region: &str, services: &[&str]) -> Result<Self, S3Error> {
+    fn parse_header(value: &'h [u8], headers: &'h HeaderMap, region: &str, services: &[&str]) -> Result<Self, S3Error> {
         if headers.get_all(http::header::AUTHORIZATION).iter().count() > 1 {
             return Err(malformed("only one Authorization header is allowed."));
         }
@@ -127,26 +127,30 @@ impl SigAuth {
             return Err(malformed("Invalid credential date. Date is not the same as X-Amz-Date."));
         }
         let well_formed = if v4a {
-            hex::decode(signature).is_ok_and(|der| is_well_formed_der(&der))
+            is_well_formed_hex_der(signature)
         } else {
             signature.len() == 64 && signature.bytes().all(|b| b.is_ascii_hexdigit())
         };
         if !well_formed {
             return Err(S3Error::signature_mismatch());
         }
-        let security_token = single(headers, "x-amz-security-token")?.map(str::to_owned);
-        let payload_hash = Cow::Owned(single(headers, "x-amz-content-sha256")?.unwrap_or_default().to_owned());
+        let security_token = single(headers, "x-amz-security-token")?.map(Cow::Borrowed);
+        let payload_hash = Cow::Borrowed(single(headers, "x-amz-content-sha256")?.unwrap_or_default());
         Ok(Self {
             form: AuthForm::Header,
             algorithm,
-            access_key_id: access_key_id.to_owned(),
-            credential: credential.to_owned(),
+            access_key_id: Cow::Borrowed(access_key_id),
+            credential: Cow::Borrowed(credential),
             region_set,
-            amz_date: amz_date.to_owned(),
+            amz_date: Cow::Borrowed(amz_date),
             signed_at,
             expires_secs: HEADER_WINDOW_SECS,
-            signed_headers: signed_headers.to_owned(),
-            signature: signature.to_ascii_lowercase(),
+            signed_headers: Cow::Borrowed(signed_headers),
+            signature: if signature.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(signature.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(signature)
+            },
             security_token,
             payload_hash,
         })
@@ -167,11 +171,11 @@ fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, S3E
 }
 
 /// `X-Amz-Region-Set` of a SigV4a header-signed request: present, and covering `region`.
-fn header_region_set(headers: &HeaderMap, region: &str) -> Result<String, S3Error> {
+fn header_region_set<'h>(headers: &'h HeaderMap, region: &str) -> Result<Cow<'h, str>, S3Error> {
     let set = single(headers, "x-amz-region-set")?
         .ok_or_else(|| malformed("AWS4-ECDSA-P256-SHA256 requires the X-Amz-Region-Set header."))?;
     match region_set_covers(set, region) {
-        Some(true) => Ok(set.to_owned()),
+        Some(true) => Ok(Cow::Borrowed(set)),
         Some(false) => {
             Err(malformed(format!("the region set '{set}' does not include the region '{region}'"))
                 .with("Region", region))

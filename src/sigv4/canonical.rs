@@ -14,18 +14,29 @@ use sha2::{Digest, Sha256};
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-pub struct CanonicalRequest {
-    buf: Vec<u8>,
+/// Written into a buffer the caller owns (on the hot path, a reused scratch buffer).
+pub struct CanonicalRequest<'b> {
+    buf: &'b mut Vec<u8>,
 }
 
-impl CanonicalRequest {
-    pub fn new(method: &str, canonical_uri: &str, canonical_query: &str) -> Self {
-        let mut buf = Vec::with_capacity(512);
+impl<'b> CanonicalRequest<'b> {
+    pub fn new(buf: &'b mut Vec<u8>, method: &str, canonical_uri: &str, canonical_query: &str) -> Self {
+        Self::with_query(buf, method, canonical_uri, |b| b.extend_from_slice(canonical_query.as_bytes()))
+    }
+
+    /// As `new`, with the canonical query written by `query` straight into the buffer.
+    pub fn with_query(
+        buf: &'b mut Vec<u8>,
+        method: &str,
+        canonical_uri: &str,
+        query: impl FnOnce(&mut Vec<u8>),
+    ) -> Self {
+        buf.clear();
         buf.extend_from_slice(method.as_bytes());
         buf.push(b'\n');
         buf.extend_from_slice(canonical_uri.as_bytes());
         buf.push(b'\n');
-        buf.extend_from_slice(canonical_query.as_bytes());
+        query(buf);
         buf.push(b'\n');
         Self { buf }
     }
@@ -72,7 +83,7 @@ impl CanonicalRequest {
         }
     }
 
-    pub fn finish(mut self, signed_headers: &str, payload_hash: &str) -> Vec<u8> {
+    pub fn finish(self, signed_headers: &str, payload_hash: &str) -> &'b [u8] {
         self.buf.push(b'\n');
         self.buf.extend_from_slice(signed_headers.as_bytes());
         self.buf.push(b'\n');
@@ -93,15 +104,19 @@ pub fn string_to_sign_with(algorithm: &str, amz_date: &str, scope: &str, canonic
 
 /// The string to sign from the canonical request's SHA-256.
 pub fn string_to_sign_hashed(algorithm: &str, amz_date: &str, scope: &str, hash: &[u8; 32]) -> String {
-    let mut out = String::with_capacity(algorithm.len() + amz_date.len() + scope.len() + 67);
-    out.push_str(algorithm);
-    out.push('\n');
-    out.push_str(amz_date);
-    out.push('\n');
-    out.push_str(scope);
-    out.push('\n');
-    out.push_str(std::str::from_utf8(&super::encode::hex32(hash)).unwrap_or_default());
-    out
+    let mut out = Vec::with_capacity(algorithm.len() + amz_date.len() + scope.len() + 67);
+    string_to_sign_into(&mut out, algorithm, amz_date, scope, hash);
+    // Built from text and hex digits only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// As `string_to_sign_hashed`, into `out` (cleared first).
+pub fn string_to_sign_into(out: &mut Vec<u8>, algorithm: &str, amz_date: &str, scope: &str, hash: &[u8; 32]) {
+    out.clear();
+    for part in [algorithm, "\n", amz_date, "\n", scope, "\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(&super::encode::hex32(hash));
 }
 
 #[cfg(test)]
@@ -110,12 +125,13 @@ mod tests {
 
     #[test]
     fn header_values_are_trimmed_collapsed_and_joined() {
-        let mut c = CanonicalRequest::new("GET", "/", "");
+        let mut buf = Vec::new();
+        let mut c = CanonicalRequest::new(&mut buf, "GET", "/", "");
         c.header("my-header1", [&b"  value1\n  value2   value3 "[..]]);
         c.header("my-header2", [&b"a"[..], &b" b  c "[..]]);
         let text = c.finish("my-header1;my-header2", UNSIGNED_PAYLOAD);
         assert_eq!(
-            String::from_utf8(text).unwrap(),
+            std::str::from_utf8(text).unwrap(),
             "GET\n/\n\nmy-header1:value1 value2 value3\nmy-header2:a,b c\n\nmy-header1;my-header2\nUNSIGNED-PAYLOAD"
         );
     }

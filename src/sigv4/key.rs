@@ -21,8 +21,8 @@ pub fn keyed(key: &SigningKey) -> KeyedMac {
 }
 
 /// The lowercase hex signature of a string to sign, from a keyed state.
-pub fn sign_hex(mut mac: KeyedMac, string_to_sign: &str) -> [u8; 64] {
-    mac.update(string_to_sign.as_bytes());
+pub fn sign_hex(mut mac: KeyedMac, string_to_sign: impl AsRef<[u8]>) -> [u8; 64] {
+    mac.update(string_to_sign.as_ref());
     super::encode::hex32(&mac.finalize().into_bytes().into())
 }
 

@@ -51,13 +51,13 @@ pub fn is_presigned(query: &Query<'_>) -> bool {
     query.iter().any(|p| p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref()))
 }
 
-impl SigAuth {
-    /// The parameters of a presigned URL.
-    pub fn from_query(query: &Query<'_>, region: &str) -> Result<Self, S3Error> {
+impl<'q> SigAuth<'q> {
+    /// The parameters of a presigned URL, borrowed from `query`.
+    pub fn from_query(query: &'q Query<'_>, region: &str) -> Result<Self, S3Error> {
         check_present(query)?;
-        let text = |name: &str| -> Result<String, S3Error> {
+        let text = |name: &str| -> Result<&'q str, S3Error> {
             let raw = query.get(name).unwrap_or_default();
-            String::from_utf8(raw.to_vec()).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
+            std::str::from_utf8(raw).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
         };
 
         let algorithm = Algorithm::from_name(query.get(X_AMZ_ALGORITHM).unwrap_or_default()).ok_or_else(|| {
@@ -66,9 +66,9 @@ impl SigAuth {
         let v4a = algorithm == Algorithm::EcdsaP256;
 
         let credential = text(X_AMZ_CREDENTIAL)?;
-        let (access_key_id, date) = check_credential(&credential, algorithm, region)?;
+        let (access_key_id, date) = check_credential(credential, algorithm, region)?;
         let amz_date = text(X_AMZ_DATE)?;
-        let signed_at = UnixTime::parse_amz(&amz_date).ok_or_else(|| {
+        let signed_at = UnixTime::parse_amz(amz_date).ok_or_else(|| {
             S3Error::auth_query("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         })?;
         if amz_date.get(..8) != Some(date) {
@@ -78,30 +78,29 @@ impl SigAuth {
             )));
         }
         let region_set = if v4a { Some(check_region_set(query, region)?) } else { None };
-        let access_key_id = access_key_id.to_owned();
 
         let expires = query.get(X_AMZ_EXPIRES).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("?");
         let expires_secs = parse_expires(expires)?;
         let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
         let signature = text(X_AMZ_SIGNATURE)?;
-        if v4a && !hex::decode(&signature).is_ok_and(|der| super::v4a::is_well_formed_der(&der)) {
+        if v4a && !super::v4a::is_well_formed_hex_der(signature) {
             return Err(S3Error::auth_query("X-Amz-Signature must be a hex-encoded DER ECDSA P-256 signature"));
         }
         let security_token = match query.get(X_AMZ_SECURITY_TOKEN) {
-            Some(_) => Some(text(X_AMZ_SECURITY_TOKEN)?),
+            Some(_) => Some(Cow::Borrowed(text(X_AMZ_SECURITY_TOKEN)?)),
             None => None,
         };
 
         Ok(Self {
             algorithm,
-            access_key_id,
-            credential,
+            access_key_id: Cow::Borrowed(access_key_id),
+            credential: Cow::Borrowed(credential),
             region_set,
-            amz_date,
+            amz_date: Cow::Borrowed(amz_date),
             signed_at,
             expires_secs,
-            signed_headers,
-            signature,
+            signed_headers: Cow::Borrowed(signed_headers),
+            signature: Cow::Borrowed(signature),
             security_token,
             form: AuthForm::Query,
             payload_hash: Cow::Borrowed(UNSIGNED_PAYLOAD),
@@ -189,7 +188,7 @@ fn malformed_credential(algorithm: Algorithm) -> S3Error {
 }
 
 /// `X-Amz-Region-Set`: present once, well formed, and covering this endpoint's region.
-fn check_region_set(query: &Query<'_>, region: &str) -> Result<String, S3Error> {
+fn check_region_set<'q>(query: &'q Query<'_>, region: &str) -> Result<Cow<'q, str>, S3Error> {
     let set = match query.lookup(X_AMZ_REGION_SET) {
         (0, _) => {
             return Err(S3Error::auth_query(
@@ -197,12 +196,12 @@ fn check_region_set(query: &Query<'_>, region: &str) -> Result<String, S3Error> 
             ));
         }
         (1, Some(v)) => {
-            std::str::from_utf8(v).map_err(|_| S3Error::auth_query("X-Amz-Region-Set is not valid UTF-8."))?.to_owned()
+            std::str::from_utf8(v).map_err(|_| S3Error::auth_query("X-Amz-Region-Set is not valid UTF-8."))?
         }
         _ => return Err(S3Error::auth_query("X-Amz-Region-Set must appear only once in the query string.")),
     };
-    match region_set_covers(&set, region) {
-        Some(true) => Ok(set),
+    match region_set_covers(set, region) {
+        Some(true) => Ok(Cow::Borrowed(set)),
         Some(false) => Err(S3Error::auth_query(format!(
             "Error parsing the X-Amz-Region-Set parameter; the region set '{set}' does not include the region \
              '{region}' of this endpoint"

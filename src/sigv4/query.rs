@@ -6,7 +6,10 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::encode::{BadEscape, percent_decode, uri_encode_bytes};
+use crate::base::scratch::with_buf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryPair<'a> {
@@ -23,7 +26,8 @@ impl<'a> Query<'a> {
     /// Splits on `&` and the first `=`; empty pieces (`a=1&&b=2`) are skipped, as the SDKs
     /// never sign them. A key without `=` has the empty value.
     pub fn parse(raw: &'a str) -> Result<Self, BadEscape> {
-        let mut pairs = Vec::new();
+        let pieces = if raw.is_empty() { 0 } else { raw.bytes().filter(|&b| b == b'&').count() + 1 };
+        let mut pairs = Vec::with_capacity(pieces);
         for piece in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
             pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
@@ -63,37 +67,52 @@ impl<'a> Query<'a> {
     /// The canonical query string: every pair `keep` accepts, each side URI-encoded,
     /// sorted by encoded key and then encoded value, joined with `&`.
     pub fn canonical(&self, keep: impl Fn(&[u8]) -> bool) -> String {
-        // Encode every kept pair once into one buffer, order the (key, value) ranges, then
-        // copy them out: a fixed handful of allocations whatever the number of pairs.
-        let mut buf = Vec::with_capacity(self.pairs.iter().map(|p| p.key.len() + p.value.len()).sum::<usize>() * 2);
-        let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(self.pairs.len());
-        for p in self.pairs.iter().filter(|p| keep(&p.key)) {
-            let start = buf.len();
-            uri_encode_bytes(&mut buf, &p.key, false);
-            let mid = buf.len();
-            uri_encode_bytes(&mut buf, &p.value, false);
-            spans.push((start, mid, buf.len()));
+        if !self.pairs.iter().any(|p| keep(&p.key)) {
+            return String::new();
         }
-        let key = |&(s, m, _): &(usize, usize, usize)| &buf[s..m];
-        let value = |&(_, m, e): &(usize, usize, usize)| &buf[m..e];
-        let order = |a: &(usize, usize, usize), b: &(usize, usize, usize)| {
-            key(a).cmp(key(b)).then_with(|| value(a).cmp(value(b)))
-        };
-        // SDKs send their parameters already sorted; check before sorting.
-        if !spans.is_sorted_by(|a, b| order(a, b).is_le()) {
-            spans.sort_unstable_by(order);
-        }
-        let mut out = Vec::with_capacity(buf.len() + 2 * spans.len());
-        for (i, span) in spans.iter().enumerate() {
-            if i > 0 {
-                out.push(b'&');
-            }
-            out.extend_from_slice(key(span));
-            out.push(b'=');
-            out.extend_from_slice(value(span));
-        }
+        let mut out = Vec::new();
+        self.canonical_into(keep, &mut out);
         // Percent-encoded output is ASCII.
         String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// As `canonical`, appended to `out` (a reused buffer on the hot path).
+    pub fn canonical_into(&self, keep: impl Fn(&[u8]) -> bool, out: &mut Vec<u8>) {
+        // Each kept pair is encoded once, as `key=value`, straight into `out`. SDKs send
+        // their parameters sorted, and then that is the answer; otherwise the pairs are
+        // copied out in order from a scratch copy.
+        let base = out.len();
+        let mut spans: SmallVec<[(usize, usize, usize); 16]> = SmallVec::new();
+        for p in self.pairs.iter().filter(|p| keep(&p.key)) {
+            if out.len() > base {
+                out.push(b'&');
+            }
+            let start = out.len();
+            uri_encode_bytes(out, &p.key, false);
+            let mid = out.len();
+            out.push(b'=');
+            uri_encode_bytes(out, &p.value, false);
+            spans.push((start, mid, out.len()));
+        }
+        let order = |buf: &[u8], a: &(usize, usize, usize), b: &(usize, usize, usize)| {
+            let key = |&(s, m, _): &(usize, usize, usize)| buf.get(s..m).unwrap_or_default();
+            let value = |&(_, m, e): &(usize, usize, usize)| buf.get(m + 1..e).unwrap_or_default();
+            key(a).cmp(key(b)).then_with(|| value(a).cmp(value(b)))
+        };
+        if spans.is_sorted_by(|a, b| order(out, a, b).is_le()) {
+            return;
+        }
+        with_buf(|copy| {
+            copy.extend_from_slice(out);
+            spans.sort_unstable_by(|a, b| order(copy, a, b));
+            out.truncate(base);
+            for (i, &(s, _, e)) in spans.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'&');
+                }
+                out.extend_from_slice(copy.get(s..e).unwrap_or_default());
+            }
+        });
     }
 }
 

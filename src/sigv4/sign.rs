@@ -4,10 +4,13 @@
 
 use std::borrow::Cow;
 
-use http::{HeaderMap, HeaderValue};
+use bytes::BytesMut;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 
 use super::cache::SigningKeyCache;
-use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
+use super::canonical::{ALGORITHM, CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign, string_to_sign_into};
 use super::key::{KeyedMac, derive_signing_key, sign_hex};
 use super::presigned::{
     X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_EXPIRES, X_AMZ_REGION_SET, X_AMZ_SECURITY_TOKEN,
@@ -15,6 +18,7 @@ use super::presigned::{
 };
 use super::query::{Query, QueryPair};
 use super::v4a::{ALGORITHM_V4A, derive_private_key, string_to_sign_v4a};
+use crate::base::scratch::with_buf;
 use crate::base::secret::SecretKey;
 use crate::base::time::UnixTime;
 
@@ -140,14 +144,15 @@ impl Signer<'_> {
                 .map(|(k, v)| QueryPair { key: Cow::Borrowed(k.as_bytes()), value: Cow::Borrowed(v.as_bytes()) }),
         );
         let canonical_query = query.canonical(|_| true);
-        let mut c = CanonicalRequest::new(t.method, t.path, &canonical_query);
+        let mut buf = Vec::new();
+        let mut c = CanonicalRequest::new(&mut buf, t.method, t.path, &canonical_query);
         c.header("host", [t.host.as_bytes()]);
         let canonical = c.finish("host", UNSIGNED_PAYLOAD);
         let signature = if region_set.is_some() {
-            let sts = string_to_sign_v4a(&amz_date, &scope, &canonical);
+            let sts = string_to_sign_v4a(&amz_date, &scope, canonical);
             sign_v4a(self.secret, self.access_key_id, &sts)
         } else {
-            let sts = string_to_sign(&amz_date, &scope, &canonical);
+            let sts = string_to_sign(&amz_date, &scope, canonical);
             let signature = sign_hex(self.key(date, &SigningKeyCache::disabled()), &sts);
             String::from_utf8_lossy(&signature).into_owned()
         };
@@ -174,6 +179,8 @@ impl Signer<'_> {
 
     /// As `sign_headers`, with `payload_hash` as `x-amz-content-sha256` (a hex SHA-256 or a
     /// `STREAMING-*` mode, as SDKs send; the gate's tests sign such requests with it).
+    /// Runs for every request sent to the store, so its text is built in reused buffers:
+    /// the only allocations are the two header values it adds.
     #[allow(clippy::too_many_arguments)]
     pub fn sign_headers_for(
         &self,
@@ -186,51 +193,72 @@ impl Signer<'_> {
         now: UnixTime,
         cache: &SigningKeyCache,
     ) {
-        let (amz_date, scope) = self.scope(now);
-        if let Ok(v) = HeaderValue::from_str(payload_hash) {
-            headers.insert("x-amz-content-sha256", v);
+        let amz = now.amz_bytes();
+        let amz_date = std::str::from_utf8(&amz).unwrap_or_default();
+        let date = amz_date.get(..8).unwrap_or_default();
+        let content_sha256 = if payload_hash == UNSIGNED_PAYLOAD {
+            Ok(HeaderValue::from_static(UNSIGNED_PAYLOAD))
+        } else {
+            HeaderValue::from_str(payload_hash)
+        };
+        if let Ok(v) = content_sha256 {
+            headers.insert(X_AMZ_CONTENT_SHA256, v);
         }
-        if let Ok(v) = HeaderValue::from_str(&amz_date) {
-            headers.insert("x-amz-date", v);
+        if let Ok(v) = HeaderValue::from_bytes(&amz) {
+            headers.insert(X_AMZ_DATE_HEADER, v);
         }
-        // `host` and the `x-amz-*` headers, sorted by name ("host" sorts before "x-amz-").
-        let mut amz: Vec<&http::HeaderName> = headers.keys().filter(|n| n.as_str().starts_with("x-amz-")).collect();
-        amz.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-        let mut signed_headers = String::from("host");
-        for name in &amz {
-            signed_headers.push(';');
-            signed_headers.push_str(name.as_str());
-        }
-
-        let mut c = CanonicalRequest::new(method, path, canonical_query);
-        c.header("host", [host.as_bytes()]);
-        for name in &amz {
-            c.header(name.as_str(), headers.get_all(*name).iter().map(HeaderValue::as_bytes));
-        }
-        let canonical = c.finish(&signed_headers, payload_hash);
-        let sts = string_to_sign(&amz_date, &scope, &canonical);
-        let signature = sign_hex(self.key(amz_date.get(..8).unwrap_or_default(), cache), &sts);
-        let signature = std::str::from_utf8(&signature).unwrap_or_default();
-        let mut authorization = String::with_capacity(160 + signed_headers.len());
-        for part in [
-            ALGORITHM,
-            " Credential=",
-            self.access_key_id,
-            "/",
-            &scope,
-            ", SignedHeaders=",
-            &signed_headers,
-            ", Signature=",
-            signature,
-        ] {
-            authorization.push_str(part);
-        }
-        if let Ok(mut v) = HeaderValue::from_str(&authorization) {
+        let authorization = with_buf(|credential| {
+            // `AKID/date/region/service/aws4_request`: the scope and the key cache's id are
+            // slices of it.
+            for part in [self.access_key_id, "/", date, "/", self.region, "/", self.service, "/aws4_request"] {
+                credential.extend_from_slice(part.as_bytes());
+            }
+            let credential = std::str::from_utf8(credential).unwrap_or_default();
+            let scope = credential.get(self.access_key_id.len() + 1..).unwrap_or_default();
+            let key_id = credential.strip_suffix("/aws4_request").unwrap_or_default();
+            with_buf(|signed_headers| {
+                // `host` and the `x-amz-*` headers, sorted by name ("host" sorts first).
+                let mut amz_names: SmallVec<[&HeaderName; 16]> =
+                    headers.keys().filter(|n| n.as_str().starts_with("x-amz-")).collect();
+                amz_names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+                signed_headers.extend_from_slice(b"host");
+                for name in &amz_names {
+                    signed_headers.push(b';');
+                    signed_headers.extend_from_slice(name.as_str().as_bytes());
+                }
+                let signed_headers = std::str::from_utf8(signed_headers).unwrap_or_default();
+                let signature = with_buf(|buf| {
+                    let mut c = CanonicalRequest::new(buf, method, path, canonical_query);
+                    c.header("host", [host.as_bytes()]);
+                    for name in &amz_names {
+                        c.header(name.as_str(), headers.get_all(*name).iter().map(HeaderValue::as_bytes));
+                    }
+                    let hash: [u8; 32] = Sha256::digest(c.finish(signed_headers, payload_hash)).into();
+                    string_to_sign_into(buf, ALGORITHM, amz_date, scope, &hash);
+                    let key = cache.get_or_derive(key_id, || {
+                        derive_signing_key(self.secret.expose(), date, self.region, self.service)
+                    });
+                    sign_hex(key, &*buf)
+                });
+                let mut value =
+                    BytesMut::with_capacity(ALGORITHM.len() + credential.len() + signed_headers.len() + 112);
+                for part in [ALGORITHM, " Credential=", credential, ", SignedHeaders=", signed_headers, ", Signature="]
+                {
+                    value.extend_from_slice(part.as_bytes());
+                }
+                value.extend_from_slice(&signature);
+                HeaderValue::from_maybe_shared(value.freeze())
+            })
+        });
+        if let Ok(mut v) = authorization {
             v.set_sensitive(true);
             headers.insert(http::header::AUTHORIZATION, v);
         }
     }
 }
+
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+const X_AMZ_DATE_HEADER: HeaderName = HeaderName::from_static("x-amz-date");
 
 #[cfg(test)]
 mod tests {

@@ -93,6 +93,13 @@ pub fn verify_der(key: &PublicKey, message: &[u8], der: &[u8]) -> bool {
 
 /// Whether `der` is a well-formed DER ECDSA signature with both integers in range: a
 /// malformed one is a malformed request (400), not a mismatch.
+/// A hex text that decodes to a well-formed DER signature (decoded on the stack).
+pub fn is_well_formed_hex_der(hex_text: &str) -> bool {
+    let mut buf = [0u8; MAX_DER_LEN];
+    buf.get_mut(..hex_text.len() / 2)
+        .is_some_and(|d| hex::decode_to_slice(hex_text, &mut *d).is_ok() && is_well_formed_der(d))
+}
+
 pub fn is_well_formed_der(der: &[u8]) -> bool {
     p256::ecdsa::Signature::from_der(der).is_ok()
 }

@@ -11,12 +11,13 @@ use http::HeaderMap;
 
 use super::auth::{Algorithm, AuthForm, SigAuth};
 use super::cache::SigningKeyCache;
-use super::canonical::{CanonicalRequest, string_to_sign};
+use super::canonical::{ALGORITHM, CanonicalRequest, string_to_sign_into};
 use super::key::{derive_signing_key, sign_hex};
 use super::presigned::{X_AMZ_SECURITY_TOKEN, X_AMZ_SIGNATURE};
 use super::query::Query;
 use super::v4a::{MAX_DER_LEN, V4aCache, derive_public_key, string_to_sign_v4a_hashed, verify_der};
 use crate::base::s3err::S3Error;
+use crate::base::scratch::with_buf;
 use crate::base::secret::{SecretKey, ct_eq};
 use crate::base::time::UnixTime;
 use sha2::Digest as _;
@@ -38,7 +39,7 @@ const MAY_GO_UNSIGNED: [&str; 1] = ["x-amz-content-sha256"];
 
 pub fn verify(
     req: &SignedRequest<'_>,
-    auth: &SigAuth,
+    auth: &SigAuth<'_>,
     secret: &SecretKey,
     now: UnixTime,
     max_skew_secs: i64,
@@ -93,21 +94,29 @@ fn canonical_path(raw_path: &str) -> Option<String> {
 
 fn check_signature(
     req: &SignedRequest<'_>,
-    auth: &SigAuth,
+    auth: &SigAuth<'_>,
     secret: &SecretKey,
     now: UnixTime,
     keys: &SigningKeyCache,
 ) -> Result<(), S3Error> {
-    let canonical = canonical_request(req, auth, false);
-    if auth.algorithm == Algorithm::EcdsaP256 {
-        return verify_v4a(req, auth, secret, now, keys, &canonical);
-    }
-    let sts = string_to_sign(&auth.amz_date, auth.scope(), &canonical);
-    let key = keys.get_or_derive(auth.key_id(), || {
-        derive_signing_key(secret.expose(), auth.date(), auth.region(), auth.service())
-    });
-    let expected = sign_hex(key, &sts);
-    if ct_eq(&expected, auth.signature.as_bytes()) { Ok(()) } else { Err(mismatch(req, auth, &sts)) }
+    // One reused buffer holds the canonical request, then the string to sign.
+    with_buf(|buf| {
+        let canonical = canonical_request_into(buf, req, auth);
+        if auth.algorithm == Algorithm::EcdsaP256 {
+            return verify_v4a(req, auth, secret, now, keys, canonical);
+        }
+        let hash: [u8; 32] = sha2::Sha256::digest(canonical).into();
+        string_to_sign_into(buf, ALGORITHM, &auth.amz_date, auth.scope(), &hash);
+        let key = keys.get_or_derive(auth.key_id(), || {
+            derive_signing_key(secret.expose(), auth.date(), auth.region(), auth.service())
+        });
+        let expected = sign_hex(key, &*buf);
+        if ct_eq(&expected, auth.signature.as_bytes()) {
+            Ok(())
+        } else {
+            Err(mismatch(req, auth, &String::from_utf8_lossy(buf)))
+        }
+    })
 }
 
 /// SigV4a: ECDSA over the same canonical request, with the key derived from the secret and
@@ -116,7 +125,7 @@ fn check_signature(
 /// the canonical request) was checked afresh.
 fn verify_v4a(
     req: &SignedRequest<'_>,
-    auth: &SigAuth,
+    auth: &SigAuth<'_>,
     secret: &SecretKey,
     now: UnixTime,
     keys: &SigningKeyCache,
@@ -126,7 +135,7 @@ fn verify_v4a(
     let sts = string_to_sign_v4a_hashed(&auth.amz_date, auth.scope(), &canonical_hash);
     let mut buf = [0u8; MAX_DER_LEN];
     let der: Option<&[u8]> = buf.get_mut(..auth.signature.len() / 2).and_then(|d| {
-        let ok = hex::decode_to_slice(&auth.signature, &mut *d).is_ok();
+        let ok = hex::decode_to_slice(auth.signature.as_bytes(), &mut *d).is_ok();
         ok.then_some(&*d)
     });
     // What the ECDSA check proves: this key's signature over this string to sign. The key
@@ -182,29 +191,40 @@ fn check_signed_headers(req: &SignedRequest<'_>, signed_headers: &str) -> Result
     Ok(())
 }
 
-/// The canonical request; with `redact`, the session token's value is replaced, for echoing.
-fn canonical_request(req: &SignedRequest<'_>, auth: &SigAuth, redact: bool) -> Vec<u8> {
+/// The canonical request, written into `buf`.
+fn canonical_request_into<'b>(buf: &'b mut Vec<u8>, req: &SignedRequest<'_>, auth: &SigAuth<'_>) -> &'b [u8] {
+    let mut c = CanonicalRequest::with_query(buf, req.method, req.raw_path, |b| match auth.form {
+        AuthForm::Query => req.query.canonical_into(|k| k != X_AMZ_SIGNATURE.as_bytes(), b),
+        AuthForm::Header => req.query.canonical_into(|_| true, b),
+    });
+    c.signed_headers(&auth.signed_headers, req.host, req.headers, false);
+    c.finish(&auth.signed_headers, &auth.payload_hash)
+}
+
+/// The canonical request with the session token's value replaced, for echoing in an error.
+fn canonical_request_redacted(req: &SignedRequest<'_>, auth: &SigAuth<'_>) -> Vec<u8> {
     let mut query = match auth.form {
         AuthForm::Query => req.query.canonical(|k| k != X_AMZ_SIGNATURE.as_bytes()),
         AuthForm::Header => req.query.canonical(|_| true),
     };
-    if redact
-        && auth.form == AuthForm::Query
+    if auth.form == AuthForm::Query
         && let Some(token) = &auth.security_token
     {
         let encoded = super::encode::uri_encode(token.as_bytes(), false);
         query =
             query.replace(&format!("{X_AMZ_SECURITY_TOKEN}={encoded}"), &format!("{X_AMZ_SECURITY_TOKEN}=REDACTED"));
     }
-    let mut c = CanonicalRequest::new(req.method, req.raw_path, &query);
-    c.signed_headers(&auth.signed_headers, req.host, req.headers, redact);
-    c.finish(&auth.signed_headers, &auth.payload_hash)
+    let mut buf = Vec::new();
+    let mut c = CanonicalRequest::new(&mut buf, req.method, req.raw_path, &query);
+    c.signed_headers(&auth.signed_headers, req.host, req.headers, true);
+    c.finish(&auth.signed_headers, &auth.payload_hash);
+    buf
 }
 
 /// S3's SignatureDoesNotMatch, with what the gate computed so a client can find its error.
 /// The signature the client sent and any session token are left out.
-fn mismatch(req: &SignedRequest<'_>, auth: &SigAuth, sts: &str) -> S3Error {
-    let echoed = canonical_request(req, auth, true);
+fn mismatch(req: &SignedRequest<'_>, auth: &SigAuth<'_>, sts: &str) -> S3Error {
+    let echoed = canonical_request_redacted(req, auth);
     let spaced_hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ");
     S3Error::signature_mismatch()
         .with("AWSAccessKeyId", auth.access_key_id.clone())
@@ -251,12 +271,13 @@ mod tests {
             headers: &h,
             host: "examplebucket.s3.amazonaws.com",
         };
-        let canonical = String::from_utf8(canonical_request(&req, &auth, false)).unwrap();
+        let mut buf = Vec::new();
+        let canonical = std::str::from_utf8(canonical_request_into(&mut buf, &req, &auth)).unwrap().to_owned();
         assert_eq!(
             canonical,
             "GET\n/test.txt\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\nhost:examplebucket.s3.amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD"
         );
-        let sts = string_to_sign(&auth.amz_date, auth.scope(), canonical.as_bytes());
+        let sts = crate::sigv4::canonical::string_to_sign(&auth.amz_date, auth.scope(), canonical.as_bytes());
         assert_eq!(
             sts,
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n3bfa292879f6447bbcda7001decf97f4a54dc650c8942174ae0a9121cf58ad04"

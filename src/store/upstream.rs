@@ -9,14 +9,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{self, HeaderMap, HeaderName};
+use http::header::{self, HeaderMap};
 use http::{Request, Response, Uri};
 use rustls_pki_types::ServerName;
 
 use crate::base::secret::SecretKey;
 use crate::base::time::UnixTime;
 use crate::decision::classify::Asked;
-use crate::sigv4::encode::uri_encode_into;
+use crate::sigv4::encode::uri_encode_bytes;
 use crate::sigv4::{Signer, SigningKeyCache};
 use crate::store::body::{GateBody, Inflow};
 use crate::store::nodes::{NodeHealth, StoreNode, order};
@@ -117,6 +117,8 @@ impl From<PoolError> for StoreError {
 /// One worker's client of the store: a pool of connections per node.
 pub struct Upstream {
     pools: Vec<Arc<StorePool<GateBody>>>,
+    /// Each node's `Host` header, made once (a clone shares its bytes).
+    host_headers: Vec<http::HeaderValue>,
     target: StoreTarget,
     /// Whose turn it is among the nodes.
     turn: std::sync::atomic::AtomicUsize,
@@ -144,18 +146,29 @@ const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date",
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
         let pools = target.nodes.iter().map(|n| StorePool::new(n.dial.clone())).collect();
-        Self { pools, target, turn: std::sync::atomic::AtomicUsize::new(0), keys: SigningKeyCache::default() }
+        let host_headers = target
+            .nodes
+            .iter()
+            .map(|n| http::HeaderValue::from_str(&n.host).unwrap_or_else(|_| http::HeaderValue::from_static("")))
+            .collect();
+        Self {
+            pools,
+            host_headers,
+            target,
+            turn: std::sync::atomic::AtomicUsize::new(0),
+            keys: SigningKeyCache::default(),
+        }
     }
 
     /// A ready connection to the next node in turn, moving on to the next when one does
     /// not connect (nothing was sent to it), with the node it goes to.
-    async fn ready(&self) -> Result<(&StoreNode, Ready<GateBody>), StoreError> {
+    async fn ready(&self) -> Result<(usize, &StoreNode, Ready<GateBody>), StoreError> {
         let turn = self.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut last = None;
         for i in order(&self.target.nodes, turn) {
             let (Some(node), Some(pool)) = (self.target.nodes.get(i), self.pools.get(i)) else { continue };
             match pool.ready().await {
-                Ok(ready) => return Ok((node, ready)),
+                Ok(ready) => return Ok((i, node, ready)),
                 Err(e) => {
                     node.health.mark_down(&e.to_string());
                     last = Some(e);
@@ -182,23 +195,24 @@ impl Upstream {
         decoded: Option<u64>,
         now: UnixTime,
     ) -> Result<Response<GateBody>, StoreError> {
-        let mut path = String::with_capacity(64);
-        path.push('/');
-        uri_encode_into(&mut path, asked.bucket.name.as_bytes(), false);
-        if let Some(key) = &asked.key {
-            path.push('/');
-            uri_encode_into(&mut path, key.as_bytes(), true);
-        }
         // The query and copy source come from classification (`Asked::forward`): the store
-        // reads exactly what was decided on.
+        // reads exactly what was decided on. The target is built once, in one buffer that
+        // the URI then owns, and signed from the URI's own path and query.
         let canonical_query = asked.forward.query.as_str();
-        let mut origin = String::with_capacity(path.len() + 1 + canonical_query.len());
-        origin.push_str(&path);
-        if !canonical_query.is_empty() {
-            origin.push('?');
-            origin.push_str(canonical_query);
+        let key_len = asked.key.as_ref().map_or(0, String::len);
+        let mut origin = Vec::with_capacity(2 + asked.bucket.name.len() + key_len * 3 + 1 + canonical_query.len());
+        origin.push(b'/');
+        uri_encode_bytes(&mut origin, asked.bucket.name.as_bytes(), false);
+        if let Some(key) = &asked.key {
+            origin.push(b'/');
+            uri_encode_bytes(&mut origin, key.as_bytes(), true);
         }
-        let origin: Uri = origin.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        if !canonical_query.is_empty() {
+            origin.push(b'?');
+            origin.extend_from_slice(canonical_query.as_bytes());
+        }
+        let origin = Uri::from_maybe_shared(bytes::Bytes::from(origin))
+            .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let mut headers = forwardable(parts.headers);
         if let Some(length) = decoded {
@@ -211,8 +225,8 @@ impl Upstream {
             let value = http::HeaderValue::from_str(source).map_err(|e| StoreError::Build(e.to_string()))?;
             headers.insert("x-amz-copy-source", value);
         }
-        let (node, ready) = self.ready().await?;
-        let req = self.signed(&node.host, parts.method, origin, &path, canonical_query, headers, upload, now)?;
+        let (i, node, ready) = self.ready().await?;
+        let req = self.signed(i, parts.method, origin, headers, upload, now)?;
         let (resp, lease) = ready.send(req, inflow.finished()).await.inspect_err(|_| node.health.count_error())?;
         // A store that answered before taking the whole upload (an early error) leaves the
         // connection mid-request: it closes after this answer instead of serving another.
@@ -238,13 +252,13 @@ impl Upstream {
         let (Some(node), Some(pool)) = (self.target.nodes.get(i), self.pools.get(i)) else {
             return Err(StoreError::Unreachable(format!("no store node {i}")));
         };
-        let mut path = String::from("/");
+        let mut path = vec![b'/'];
         if let Some(b) = bucket {
-            uri_encode_into(&mut path, b.as_bytes(), false);
+            uri_encode_bytes(&mut path, b.as_bytes(), false);
         }
-        let origin: Uri = path.parse().map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
-        let req =
-            self.signed(&node.host, http::Method::HEAD, origin, &path, "", HeaderMap::new(), GateBody::empty(), now)?;
+        let origin = Uri::from_maybe_shared(bytes::Bytes::from(path))
+            .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let req = self.signed(i, http::Method::HEAD, origin, HeaderMap::new(), GateBody::empty(), now)?;
         match pool.send(req, std::future::ready(())).await {
             Ok((resp, lease)) => {
                 node.health.mark_up();
@@ -262,19 +276,21 @@ impl Upstream {
         }
     }
 
-    /// A store request signed with the store's own key (header SigV4, `UNSIGNED-PAYLOAD`).
-    #[allow(clippy::too_many_arguments)] // the parts of one request, each used once
+    /// A request to node `i` signed with the store's own key (header SigV4,
+    /// `UNSIGNED-PAYLOAD`); `origin` is the encoded path and the canonical query.
     fn signed(
         &self,
-        host: &str,
+        i: usize,
         method: http::Method,
         origin: Uri,
-        path: &str,
-        canonical_query: &str,
         mut headers: HeaderMap,
         body: GateBody,
         now: UnixTime,
     ) -> Result<Request<GateBody>, StoreError> {
+        let (Some(node), Some(host_header)) = (self.target.nodes.get(i), self.host_headers.get(i)) else {
+            return Err(StoreError::Build(format!("no store node {i}")));
+        };
+        let (host, path, canonical_query) = (&node.host, origin.path(), origin.query().unwrap_or(""));
         let signer = Signer {
             access_key_id: &self.target.access_key_id,
             secret: &self.target.secret,
@@ -282,9 +298,7 @@ impl Upstream {
             service: "s3",
         };
         signer.sign_headers(method.as_str(), path, canonical_query, host, &mut headers, now, &self.keys);
-        if let Ok(host) = http::HeaderValue::from_str(host) {
-            headers.insert(header::HOST, host);
-        }
+        headers.insert(header::HOST, host_header.clone());
         // HTTP/1 connections take the path (origin form) on the request line; the store's
         // authority is in the Host header, which the signature covers.
         let mut req = Request::builder().method(method).uri(origin).version(http::Version::HTTP_11);
@@ -346,25 +360,26 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     strip(headers, |name| HOP_BY_HOP.contains(&name));
 }
 
-/// Removes the headers `doomed` picks and those the Connection header names. One pass
-/// over the names present, compared as strings: most requests carry none of them, and
-/// then nothing is hashed or removed.
+/// Removes the headers `doomed` picks and those the Connection header names. Names are
+/// compared as strings, and nothing is collected: most requests carry none of them, and
+/// then nothing is hashed, removed or allocated.
 fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
-    let named_by_connection = |name: &str| {
-        headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|n| n.trim().eq_ignore_ascii_case(name))
-    };
-    let has_connection = headers.contains_key(header::CONNECTION);
-    let found: Vec<HeaderName> = headers
-        .keys()
-        .filter(|n| doomed(n.as_str()) || (has_connection && named_by_connection(n.as_str())))
-        .cloned()
-        .collect();
-    for name in found {
+    // First what Connection names (while it is still there to say so), then the rest.
+    if headers.contains_key(header::CONNECTION) {
+        let named = |headers: &HeaderMap, name: &str| {
+            name != header::CONNECTION.as_str()
+                && headers
+                    .get_all(header::CONNECTION)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .any(|n| n.trim().eq_ignore_ascii_case(name))
+        };
+        while let Some(name) = headers.keys().find(|n| named(headers, n.as_str())).cloned() {
+            headers.remove(name);
+        }
+    }
+    while let Some(name) = headers.keys().find(|n| doomed(n.as_str())).cloned() {
         headers.remove(name);
     }
 }
@@ -372,6 +387,7 @@ fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::HeaderName;
 
     #[test]
     fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {

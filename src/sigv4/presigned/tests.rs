@@ -2,8 +2,8 @@ use super::*;
 
 const DOC_QUERY: &str = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
 
-fn parse(q: &str) -> Result<SigAuth, S3Error> {
-    SigAuth::from_query(&Query::parse(q).unwrap(), "us-east-1")
+fn parse(q: &str) -> Result<SigAuth<'static>, S3Error> {
+    SigAuth::from_query(&Query::parse(q).unwrap(), "us-east-1").map(SigAuth::into_owned)
 }
 
 fn with(name: &str, value: &str) -> String {
