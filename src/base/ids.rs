@@ -23,6 +23,18 @@ pub fn parse_net(s: &str) -> Option<IpNet> {
     s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
+/// An access key id as a request claims it (at most 128 ASCII letters and digits, as IAM
+/// allows), held inline: the access line keeps it without a heap allocation.
+pub type KeyId = arrayvec::ArrayString<128>;
+
+/// `text` as a `KeyId` when it has that shape.
+pub fn key_id(text: &[u8]) -> Option<KeyId> {
+    if text.is_empty() || !text.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    KeyId::from(std::str::from_utf8(text).ok()?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,8 @@ impl Decider {
             form: auth.form,
             payload_hash,
             chain,
-            access_key_id: auth.access_key_id.into_owned(),
+            // Configured and minted key ids are letters and digits, 16 to 128 of them.
+            access_key_id: crate::base::ids::key_id(auth.access_key_id.as_bytes()).unwrap_or_default(),
         })
     }
 

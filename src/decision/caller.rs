@@ -12,7 +12,7 @@ use crate::sigv4::v4a::PublicKey;
 /// Who signed the request, established once at arrival.
 pub struct Authenticated {
     pub caller: Caller,
-    pub access_key_id: String,
+    pub access_key_id: crate::base::ids::KeyId,
     /// SigV4 or SigV4a (`s3-outposts:signatureversion`).
     pub algorithm: Algorithm,
     pub signed_at: UnixTime,

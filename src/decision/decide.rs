@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use http::{HeaderMap, header};
 
+use crate::base::ids::{KeyId, key_id};
 use crate::base::s3err::S3Error;
 use crate::base::time::UnixTime;
 use crate::config::{Config, Role, StsConfig, User};
@@ -189,7 +190,7 @@ impl Decider {
 /// line; never the secret or the signature).
 #[derive(Debug, Default)]
 pub struct Claim {
-    pub access_key_id: Option<String>,
+    pub access_key_id: Option<KeyId>,
     pub algorithm: Option<Algorithm>,
     /// `REST-QUERY-STRING` or `REST-HEADER`.
     pub auth_type: Option<&'static str>,
@@ -198,11 +199,7 @@ pub struct Claim {
 impl Claim {
     /// From `X-Amz-Algorithm`/`X-Amz-Credential`, else from the `Authorization` header.
     pub fn of(headers: &HeaderMap, query: &Query<'_>) -> Self {
-        let key_id = |credential: &[u8]| {
-            let id = credential.split(|&b| b == b'/').next()?;
-            (!id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_alphanumeric))
-                .then(|| String::from_utf8_lossy(id).into_owned())
-        };
+        let key_id = |credential: &[u8]| key_id(credential.split(|&b| b == b'/').next()?);
         if let Some(credential) = query.get(crate::sigv4::presigned::X_AMZ_CREDENTIAL) {
             return Self {
                 access_key_id: key_id(credential),

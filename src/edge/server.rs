@@ -69,15 +69,7 @@ pub fn run_until(
     };
     let permits = Arc::new(Semaphore::new(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let settings = worker::Settings {
-        header_read_timeout: config.server.header_read_timeout,
-        grace: config.server.shutdown_grace,
-        proxy_mode: config.server.proxy_protocol,
-        tls: swap.tls.clone(),
-        tls_handshake_timeout: config.server.tls_handshake_timeout,
-        idle_timeout: config.server.idle_timeout,
-        max_header_bytes: config.server.max_header_bytes,
-    };
+    let settings = settings(config, swap.tls.clone());
     let grace = settings.grace;
 
     let mut threads = Vec::with_capacity(workers);
@@ -114,6 +106,45 @@ pub fn run_until(
         let _ = t.join();
     }
     Ok(())
+}
+
+/// One worker, serving `listener` on the calling thread until `stop` resolves: the same
+/// worker, gate and store client as `run`, without the control thread, reloads or TLS
+/// swaps. For measuring the request path as it runs (`tests/allocations.rs` counts what
+/// one presigned GET allocates on the thread that serves it).
+pub fn serve_one_worker(
+    config: &Config,
+    listener: std::net::TcpListener,
+    stop: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
+    let store = rt.block_on(store_target(config))?;
+    let tls = config.server.tls.as_ref().map(|t| Arc::new(ArcSwap::new(Arc::clone(&t.config))));
+    let gate = Gate::new(config, store).for_worker();
+    let permits = Arc::new(Semaphore::new(config.server.max_connections));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    rt.block_on(async {
+        let serving = worker::run(vec![listener], gate, permits, stop_rx, settings(config, tls));
+        let stopping = async {
+            stop.await;
+            let _ = stop_tx.send(true);
+        };
+        tokio::join!(serving, stopping);
+    });
+    Ok(())
+}
+
+/// How the workers handle connections, from `[server]`.
+fn settings(config: &Config, tls: Option<Arc<ArcSwap<rustls::ServerConfig>>>) -> worker::Settings {
+    worker::Settings {
+        header_read_timeout: config.server.header_read_timeout,
+        grace: config.server.shutdown_grace,
+        proxy_mode: config.server.proxy_protocol,
+        tls,
+        tls_handshake_timeout: config.server.tls_handshake_timeout,
+        idle_timeout: config.server.idle_timeout,
+        max_header_bytes: config.server.max_header_bytes,
+    }
 }
 
 /// The store the workers forward to: the embedded one, started here, or the configured one.

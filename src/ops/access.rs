@@ -96,7 +96,7 @@ pub struct Entry {
     /// The resource ARN, once classified.
     pub resource: Option<std::sync::Arc<str>>,
     /// The key id a request claimed, even when the claim failed (never its secret).
-    pub access_key_id: Option<String>,
+    pub access_key_id: Option<crate::base::ids::KeyId>,
     /// Who was authenticated, once they were.
     pub caller: Option<Authenticated>,
     /// `REST-QUERY-STRING` or `REST-HEADER`, when the request carried a signature.

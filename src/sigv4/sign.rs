@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 
-use bytes::BytesMut;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 use smallvec::SmallVec;
@@ -240,14 +239,14 @@ impl Signer<'_> {
                     });
                     sign_hex(key, &*buf)
                 });
-                let mut value =
-                    BytesMut::with_capacity(ALGORITHM.len() + credential.len() + signed_headers.len() + 112);
-                for part in [ALGORITHM, " Credential=", credential, ", SignedHeaders=", signed_headers, ", Signature="]
-                {
+                // Sized exactly, so the bytes become the header value without another copy.
+                let parts = [ALGORITHM, " Credential=", credential, ", SignedHeaders=", signed_headers, ", Signature="];
+                let mut value = Vec::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + signature.len());
+                for part in parts {
                     value.extend_from_slice(part.as_bytes());
                 }
                 value.extend_from_slice(&signature);
-                HeaderValue::from_maybe_shared(value.freeze())
+                HeaderValue::from_maybe_shared(bytes::Bytes::from(value))
             })
         });
         if let Ok(mut v) = authorization {

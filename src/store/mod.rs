@@ -1,5 +1,5 @@
 //! The store side: `upstream` re-signs the decided request toward the store and streams
-//! both ways, `nodes` says which of the store's endpoints take new requests, `pool` keeps
+//! both ways (`headers` says which headers cross), `nodes` says which of the store's endpoints take new requests, `pool` keeps
 //! each worker's warm connections to each, `body` holds the body types on
 //! the hot path (and the counting wrappers that close a request's access line), and
 //! `embedded` runs s3s-fs in-process for the default configuration.
@@ -7,6 +7,7 @@
 pub mod body;
 pub mod checked;
 pub mod embedded;
+mod headers;
 pub mod inbound;
 pub mod nodes;
 pub mod pool;

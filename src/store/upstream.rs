@@ -13,12 +13,14 @@ use http::header::{self, HeaderMap};
 use http::{Request, Response, Uri};
 use rustls_pki_types::ServerName;
 
+use crate::base::scratch::with_buf;
 use crate::base::secret::SecretKey;
 use crate::base::time::UnixTime;
 use crate::decision::classify::Asked;
 use crate::sigv4::encode::uri_encode_bytes;
 use crate::sigv4::{Signer, SigningKeyCache};
 use crate::store::body::{GateBody, Inflow};
+use crate::store::headers::{as_decoded, forwardable, strip_hop_by_hop, without_empty_checksum_claims};
 use crate::store::nodes::{NodeHealth, StoreNode, order};
 use crate::store::pool::{Dial, PoolError, Ready, StorePool};
 
@@ -125,24 +127,6 @@ pub struct Upstream {
     keys: SigningKeyCache,
 }
 
-/// Headers that describe one hop (RFC 9110 §7.6.1 and the usual proxy extras): stripped in
-/// both directions.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
-/// The client's own addressing, authentication and expectations: replaced or handled by the
-/// gate, never forwarded to the store.
-const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date", "x-amz-security-token"];
-
 impl Upstream {
     pub fn new(target: StoreTarget) -> Self {
         let pools = target.nodes.iter().map(|n| StorePool::new(n.dial.clone())).collect();
@@ -199,20 +183,21 @@ impl Upstream {
         // reads exactly what was decided on. The target is built once, in one buffer that
         // the URI then owns, and signed from the URI's own path and query.
         let canonical_query = asked.forward.query.as_str();
-        let key_len = asked.key.as_ref().map_or(0, String::len);
-        let mut origin = Vec::with_capacity(2 + asked.bucket.name.len() + key_len * 3 + 1 + canonical_query.len());
-        origin.push(b'/');
-        uri_encode_bytes(&mut origin, asked.bucket.name.as_bytes(), false);
-        if let Some(key) = &asked.key {
-            origin.push(b'/');
-            uri_encode_bytes(&mut origin, key.as_bytes(), true);
-        }
-        if !canonical_query.is_empty() {
-            origin.push(b'?');
-            origin.extend_from_slice(canonical_query.as_bytes());
-        }
-        let origin = Uri::from_maybe_shared(bytes::Bytes::from(origin))
-            .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
+        let origin = with_buf(|target| {
+            target.push(b'/');
+            uri_encode_bytes(target, asked.bucket.name.as_bytes(), false);
+            if let Some(key) = &asked.key {
+                target.push(b'/');
+                uri_encode_bytes(target, key.as_bytes(), true);
+            }
+            if !canonical_query.is_empty() {
+                target.push(b'?');
+                target.extend_from_slice(canonical_query.as_bytes());
+            }
+            // One exact copy, which the URI then owns.
+            Uri::from_maybe_shared(bytes::Bytes::copy_from_slice(target))
+        })
+        .map_err(|e: http::uri::InvalidUri| StoreError::Build(e.to_string()))?;
 
         let mut headers = forwardable(parts.headers);
         if let Some(length) = decoded {
@@ -306,110 +291,5 @@ impl Upstream {
             *h = headers;
         }
         req.body(body).map_err(|e| StoreError::Build(e.to_string()))
-    }
-}
-
-/// The client's headers minus hop-by-hop ones (including any the Connection header names)
-/// and its authentication.
-fn forwardable(mut headers: HeaderMap) -> HeaderMap {
-    strip(&mut headers, |name| HOP_BY_HOP.contains(&name) || CLIENT_ONLY.contains(&name));
-    headers
-}
-
-/// The headers of an `aws-chunked` upload as the store must see it decoded: its real
-/// length, and none of the framing's own headers.
-fn as_decoded(headers: &mut HeaderMap, length: u64) {
-    headers.remove("x-amz-decoded-content-length");
-    headers.remove("x-amz-trailer");
-    let encodings: Vec<String> = headers
-        .get_all(header::CONTENT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("aws-chunked"))
-        .map(str::to_owned)
-        .collect();
-    headers.remove(header::CONTENT_ENCODING);
-    if let Ok(v) = http::HeaderValue::from_str(&encodings.join(", "))
-        && !encodings.is_empty()
-    {
-        headers.insert(header::CONTENT_ENCODING, v);
-    }
-    headers.insert(header::CONTENT_LENGTH, http::HeaderValue::from(length));
-}
-
-/// An upload that names a checksum algorithm but carries no checksum value (its trailer,
-/// verified by the gate, is not forwarded): the store is not told to expect one, since a
-/// store may keep the object before finding no value to compare (s3s-fs does).
-fn without_empty_checksum_claims(headers: &mut HeaderMap) {
-    const VALUES: [&str; 5] = [
-        "x-amz-checksum-crc32",
-        "x-amz-checksum-crc32c",
-        "x-amz-checksum-crc64nvme",
-        "x-amz-checksum-sha1",
-        "x-amz-checksum-sha256",
-    ];
-    if !VALUES.iter().any(|v| headers.contains_key(*v)) {
-        headers.remove("x-amz-checksum-algorithm");
-        headers.remove("x-amz-sdk-checksum-algorithm");
-    }
-}
-
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    strip(headers, |name| HOP_BY_HOP.contains(&name));
-}
-
-/// Removes the headers `doomed` picks and those the Connection header names. Names are
-/// compared as strings, and nothing is collected: most requests carry none of them, and
-/// then nothing is hashed, removed or allocated.
-fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
-    // First what Connection names (while it is still there to say so), then the rest.
-    if headers.contains_key(header::CONNECTION) {
-        let named = |headers: &HeaderMap, name: &str| {
-            name != header::CONNECTION.as_str()
-                && headers
-                    .get_all(header::CONNECTION)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(','))
-                    .any(|n| n.trim().eq_ignore_ascii_case(name))
-        };
-        while let Some(name) = headers.keys().find(|n| named(headers, n.as_str())).cloned() {
-            headers.remove(name);
-        }
-    }
-    while let Some(name) = headers.keys().find(|n| doomed(n.as_str())).cloned() {
-        headers.remove(name);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::header::HeaderName;
-
-    #[test]
-    fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {
-        let mut h = HeaderMap::new();
-        for (k, v) in [
-            ("host", "gate"),
-            ("connection", "keep-alive, X-Private"),
-            ("x-private", "1"),
-            ("keep-alive", "timeout=5"),
-            ("authorization", "AWS4-HMAC-SHA256 Credential=x"),
-            ("x-amz-security-token", "t"),
-            ("range", "bytes=0-1"),
-            ("x-amz-meta-a", "b"),
-        ] {
-            h.append(HeaderName::from_static(k), http::HeaderValue::from_static(v));
-        }
-        let kept = forwardable(h.clone());
-        let mut names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
-        names.sort_unstable();
-        assert_eq!(names, ["range", "x-amz-meta-a"]);
-        strip_hop_by_hop(&mut h);
-        assert!(h.contains_key("host") && h.contains_key("authorization") && !h.contains_key("x-private"));
-        assert!(!h.contains_key("connection") && !h.contains_key("keep-alive"));
     }
 }

@@ -21,7 +21,7 @@ fn caller(payload_hash: &'static str) -> Authenticated {
     };
     Authenticated {
         caller: Caller::User(Arc::new(user)),
-        access_key_id: "AKIDEXAMPLE".into(),
+        access_key_id: crate::base::ids::KeyId::from("AKIDEXAMPLE").unwrap(),
         algorithm: Algorithm::HmacSha256,
         signed_at: UnixTime(0),
         expires_at: UnixTime(900),

@@ -9,7 +9,7 @@ fn entry() -> Entry {
     );
     e.action = Some("s3-outposts:GetObject");
     e.resource = Some("arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-1/bucket/b/object/a b\"c".into());
-    e.access_key_id = Some("AKIA\nforged=1".into());
+    e.access_key_id = crate::base::ids::KeyId::from("AKIA\nforged=1").ok();
     e.status = 200;
     e.decision = Some("allow");
     e
