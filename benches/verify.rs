@@ -3,6 +3,10 @@
 //! compare. `cached_key` is the steady state (one derivation per key and day);
 //! `derived_key` pays the four key-derivation HMACs every time.
 //!
+//! `floor_sha256_canonical` and `floor_hmac_string_to_sign` are the two hashes no
+//! verification can skip, over the same canonical request and string to sign: the floor
+//! `cached_key` is compared with.
+//!
 //! `verify_sigv4a` is the same GET signed with SigV4a: `cold` verifies the ECDSA
 //! signature every time (the public key derived once, as at load), `cached` finds the
 //! signature in the verified-signature cache (a URL fetched again). Beside them, the bare
@@ -14,10 +18,13 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::HeaderMap;
 use outpost_gate::secret::SecretKey;
+use outpost_gate::sigv4::canonical::{CanonicalRequest, UNSIGNED_PAYLOAD, string_to_sign};
+use outpost_gate::sigv4::key::{derive_signing_key, keyed, sign_hex};
 use outpost_gate::sigv4::v4a::{derive_private_key, derive_public_key, verify_der};
 use outpost_gate::sigv4::{Query, SigAuth, SignedRequest, Signer, SigningKeyCache, verify};
 use outpost_gate::time::UnixTime;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use sha2::{Digest, Sha256};
 
 const HOST: &str = "gate.example.internal:8443";
 const PATH: &str = "/example-outpost-bucket/reports/2026/11/summary%20final.pdf";
@@ -46,6 +53,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function("cached_key", |b| b.iter(|| run(&cache)));
     let none = SigningKeyCache::disabled();
     g.bench_function("derived_key", |b| b.iter(|| run(&none)));
+
+    // The floor: the two hashes a verification cannot avoid, over the same inputs. The
+    // canonical request's SHA-256, and the HMAC of the string to sign from a keyed state
+    // cloned out of a cache (as `cached_key` does).
+    let q = Query::parse(&raw_query).unwrap();
+    let auth = SigAuth::from_query(&q, "us-east-1").unwrap();
+    let mut canonical = Vec::new();
+    let mut request = CanonicalRequest::new(&mut canonical, "GET", PATH, &q.canonical(|k| k != b"X-Amz-Signature"));
+    request.header("host", [HOST.as_bytes()]);
+    let canonical = request.finish("host", UNSIGNED_PAYLOAD).to_vec();
+    let sts = string_to_sign(&auth.amz_date, &format!("{}/us-east-1/s3/aws4_request", &auth.amz_date[..8]), &canonical);
+    let mac = keyed(&derive_signing_key(secret.expose(), &auth.amz_date[..8], "us-east-1", "s3"));
+    g.bench_function("floor_sha256_canonical", |b| b.iter(|| Sha256::digest(black_box(&canonical))));
+    g.bench_function("floor_hmac_string_to_sign", |b| b.iter(|| sign_hex(mac.clone(), black_box(&sts))));
     g.finish();
 
     let url_v4a = signer.presign_url_v4a("GET", "https", HOST, PATH, &[("x-id", "GetObject")], "*", 3600, None, now);

@@ -25,7 +25,7 @@ use tokio::sync::{Semaphore, watch};
 use crate::config::{Config, StoreKind};
 use crate::edge::gate::Gate;
 use crate::edge::worker;
-use crate::store::embedded::start_embedded;
+use crate::store::embedded::start_embedded_for;
 use crate::store::upstream::StoreTarget;
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,8 @@ async fn store_target(config: &Config) -> Result<StoreTarget, ServeError> {
     let timeouts = config.store.timeouts;
     match &config.store.kind {
         StoreKind::Embedded { data_dir } => {
-            start_embedded(data_dir, config.buckets.keys().map(String::as_str), timeouts)
+            let buckets = config.buckets.keys().map(String::as_str);
+            start_embedded_for(data_dir, buckets, timeouts, config.server.max_header_bytes)
                 .await
                 .map_err(ServeError::Store)
         }

@@ -36,6 +36,18 @@ pub async fn start_embedded<'a>(
     buckets: impl IntoIterator<Item = &'a str>,
     timeouts: StoreTimeouts,
 ) -> std::io::Result<StoreTarget> {
+    start_embedded_for(data_dir, buckets, timeouts, 16 * 1024).await
+}
+
+/// As `start_embedded`, for request heads of up to `max_header_bytes` (`server.max_header_bytes`):
+/// the store's connections buffer that much plus what the gate adds when it signs, and no
+/// more, so a download its client has stalled queues little in the store's own write buffer.
+pub async fn start_embedded_for<'a>(
+    data_dir: &Path,
+    buckets: impl IntoIterator<Item = &'a str>,
+    timeouts: StoreTimeouts,
+    max_header_bytes: usize,
+) -> std::io::Result<StoreTarget> {
     // The directory itself, even when no bucket is configured yet.
     tokio::fs::create_dir_all(data_dir).await?;
     for b in buckets {
@@ -54,7 +66,8 @@ pub async fn start_embedded<'a>(
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        let builder = Builder::new(TokioExecutor::new());
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder.http1().max_buf_size((max_header_bytes + SIGNING_HEADROOM).max(16 * 1024));
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
@@ -73,6 +86,10 @@ pub async fn start_embedded<'a>(
     StoreTarget::new(&[endpoint], "us-east-1".to_owned(), access_key_id, secret, None, timeouts)
         .map_err(std::io::Error::other)
 }
+
+/// Room for the headers the gate adds to a request head it forwards (its signature, date,
+/// payload hash and host).
+const SIGNING_HEADROOM: usize = 8 * 1024;
 
 /// A file name's limit (`NAME_MAX` on Linux file systems).
 const NAME_MAX: usize = 255;

@@ -25,6 +25,13 @@ use rustls_pki_types::ServerName;
 /// Idle connections kept per worker; more are closed when released.
 const MAX_IDLE: usize = 256;
 
+/// What one read from a store connection takes, and so the largest piece of a response
+/// body in flight. hyper's default grows its reads up to 400 KiB on a fast store, and a
+/// piece a stalled client has not taken pins its whole read buffer; a fixed size bounds
+/// what a stalled download holds. A store's response head must fit in it (S3's are a few
+/// KiB; user metadata is capped at 2 KiB).
+const STORE_READ: usize = 32 * 1024;
+
 /// How to reach one store node.
 #[derive(Clone)]
 pub struct Dial {
@@ -175,7 +182,11 @@ async fn handshake<T, B: SendBody>(io: T, label: &str) -> Result<SendRequest<B>,
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, conn) = http1::handshake(TokioIo::new(io)).await.map_err(|e| PoolError::Connect(error_chain(&e)))?;
+    let (sender, conn) = http1::Builder::new()
+        .read_buf_exact_size(Some(STORE_READ))
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| PoolError::Connect(error_chain(&e)))?;
     let open = crate::base::metrics::global()
         .store_node_connections
         .get_or_create(&crate::base::metrics::NodeLabels { node: label.to_owned() })
