@@ -9,30 +9,21 @@
 //! counting a request allocates nothing.
 
 use std::sync::OnceLock;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RequestLabels {
-    pub action: &'static str,
-    pub decision: &'static str,
-    pub status: u16,
-}
+pub use super::shard::{OutcomeLabels, RequestLabels};
+use super::shard::{RequestCounts, Summed, TransferCounts, bump, with_shard};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabels {
     pub reason: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabels {
-    pub outcome: &'static str,
 }
 
 /// One store node, by its endpoint. Counted at connect, disconnect and failure, never per
@@ -42,16 +33,10 @@ pub struct NodeLabels {
     pub node: String,
 }
 
+/// The counts every request moves live in per-thread shards (`shard`); these are the
+/// rarer ones, and the registry that renders both.
 pub struct Metrics {
-    pub requests: Family<RequestLabels, Counter>,
     pub refusals: Family<ReasonLabels, Counter>,
-    pub head_seconds: Histogram,
-    pub in_progress: Gauge,
-    pub transfers_in_flight: Gauge,
-    transfer_seconds: Histogram,
-    transfers: Family<OutcomeLabels, Counter>,
-    bytes_in: Counter,
-    bytes_out: Counter,
     pub store_errors: Counter,
     pub store_node_up: Family<NodeLabels, Gauge>,
     pub store_node_connections: Family<NodeLabels, Gauge>,
@@ -62,45 +47,38 @@ pub struct Metrics {
 
 impl Metrics {
     fn new() -> Self {
-        let requests = Family::<RequestLabels, Counter>::default();
         let refusals = Family::<ReasonLabels, Counter>::default();
-        let head_seconds = Histogram::new(exponential_buckets(0.000_1, 2.0, 18));
-        let in_progress = Gauge::default();
-        let transfers_in_flight = Gauge::default();
-        let transfer_seconds = Histogram::new(exponential_buckets(0.000_1, 2.0, 24));
-        let transfers = Family::<OutcomeLabels, Counter>::default();
-        let (bytes_in, bytes_out) = (Counter::default(), Counter::default());
         let store_errors = Counter::default();
         let store_node_up = Family::<NodeLabels, Gauge>::default();
         let store_node_connections = Family::<NodeLabels, Gauge>::default();
         let store_node_errors = Family::<NodeLabels, Counter>::default();
         let reloads = Family::<OutcomeLabels, Counter>::default();
         let mut registry = Registry::with_prefix("outpost_gate");
-        registry.register("requests", "Requests by S3-on-Outposts action, decision and status", requests.clone());
+        registry.register("requests", "Requests by S3-on-Outposts action, decision and status", RequestCounts);
         registry.register("refusals", "Requests refused, by S3 error code", refusals.clone());
         registry.register(
             "response_head_seconds",
             "Time from a request's arrival to its response head",
-            head_seconds.clone(),
+            Summed::HeadSeconds,
         );
-        registry.register("requests_in_progress", "Requests not yet answered", in_progress.clone());
+        registry.register("requests_in_progress", "Requests not yet answered", Summed::InProgress);
         registry.register(
             "transfers_in_flight",
             "Requests from arrival to the end of their response body",
-            transfers_in_flight.clone(),
+            Summed::TransfersInFlight,
         );
         registry.register(
             "request_duration_seconds",
             "Time from a request's arrival to the end of its transfer",
-            transfer_seconds.clone(),
+            Summed::TransferSeconds,
         );
         registry.register(
             "transfers",
             "Ended requests by outcome: complete, aborted_by_client, aborted_by_store",
-            transfers.clone(),
+            TransferCounts,
         );
-        registry.register("received_bytes", "Request body bytes received from clients", bytes_in.clone());
-        registry.register("sent_bytes", "Response body bytes sent to clients", bytes_out.clone());
+        registry.register("received_bytes", "Request body bytes received from clients", Summed::BytesIn);
+        registry.register("sent_bytes", "Response body bytes sent to clients", Summed::BytesOut);
         registry.register(
             "store_errors",
             "Store requests that failed (unreachable, broken off before an answer, or not buildable)",
@@ -122,32 +100,38 @@ impl Metrics {
             store_node_errors.clone(),
         );
         registry.register("reloads", "Configuration reloads, by outcome", reloads.clone());
-        Self {
-            requests,
-            refusals,
-            head_seconds,
-            in_progress,
-            transfers_in_flight,
-            transfer_seconds,
-            transfers,
-            bytes_in,
-            bytes_out,
-            store_errors,
-            store_node_up,
-            store_node_connections,
-            store_node_errors,
-            reloads,
-            registry,
-        }
+        Self { refusals, store_errors, store_node_up, store_node_connections, store_node_errors, reloads, registry }
+    }
+
+    /// A request arrived: in progress until answered, in flight until its body ends.
+    #[allow(clippy::unused_self)] // counted in this thread's shard, read through `self`'s registry
+    pub fn request_started(&self) {
+        with_shard(|s| {
+            s.in_progress.fetch_add(1, Relaxed);
+            s.transfers_in_flight.fetch_add(1, Relaxed);
+        });
+    }
+
+    /// A request's response head is ready, `head` after its arrival.
+    #[allow(clippy::unused_self)]
+    pub fn request_answered(&self, head: Duration, labels: RequestLabels) {
+        with_shard(|s| {
+            s.in_progress.fetch_sub(1, Relaxed);
+            s.head.observe(head.as_secs_f64());
+            bump(&s.requests, labels);
+        });
     }
 
     /// A request's transfer is over (its response body ended or was dropped).
+    #[allow(clippy::unused_self)]
     pub fn transfer_ended(&self, took: Duration, received: u64, sent: u64, outcome: &'static str) {
-        self.transfers_in_flight.dec();
-        self.transfer_seconds.observe(took.as_secs_f64());
-        self.transfers.get_or_create(&OutcomeLabels { outcome }).inc();
-        self.bytes_in.inc_by(received);
-        self.bytes_out.inc_by(sent);
+        with_shard(|s| {
+            s.transfers_in_flight.fetch_sub(1, Relaxed);
+            s.transfer.observe(took.as_secs_f64());
+            bump(&s.transfers, outcome);
+            s.bytes_in.fetch_add(received, Relaxed);
+            s.bytes_out.fetch_add(sent, Relaxed);
+        });
     }
 
     /// Prometheus text exposition.

@@ -6,7 +6,8 @@
 //! - `s3err`: S3 error documents, the one client-facing error type.
 //! - `logbuf`: per-worker log buffers.
 //! - `scratch`: per-thread reusable buffers for a request's transient text.
-//! - `metrics`: the process's Prometheus counters.
+//! - `metrics`: the process's Prometheus counters; `shard`: the per-request ones, counted
+//!   per thread and summed when scraped.
 
 pub mod ids;
 pub mod logbuf;
@@ -14,4 +15,5 @@ pub mod metrics;
 pub mod s3err;
 pub mod scratch;
 pub mod secret;
+pub mod shard;
 pub mod time;

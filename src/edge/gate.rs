@@ -151,8 +151,7 @@ impl Gate {
         let mut trace = Trace { entry, inflow: None };
 
         let metrics = crate::base::metrics::global();
-        metrics.in_progress.inc();
-        metrics.transfers_in_flight.inc();
+        metrics.request_started();
         let request_id = trace.entry.request_id;
         let method = trace.entry.method.clone();
         let mut resp = match self.serve(&decider, req, &arrival, &mut trace).await {
@@ -163,17 +162,15 @@ impl Gate {
                 error_response(&e, request_id.as_str(), &method)
             }
         };
-        metrics.in_progress.dec();
-        metrics.head_seconds.observe(trace.entry.started.elapsed().as_secs_f64());
         let status = resp.status().as_u16();
-        metrics
-            .requests
-            .get_or_create(&crate::base::metrics::RequestLabels {
+        metrics.request_answered(
+            trace.entry.started.elapsed(),
+            crate::base::metrics::RequestLabels {
                 action: trace.entry.action.unwrap_or("-"),
                 decision: trace.entry.decision.unwrap_or("-"),
                 status,
-            })
-            .inc();
+            },
+        );
         if !resp.headers().contains_key(X_AMZ_REQUEST_ID)
             && let Ok(v) = HeaderValue::from_str(request_id.as_str())
         {
