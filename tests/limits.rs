@@ -94,7 +94,7 @@ async fn oversized_heads_get_s3s_error_or_a_closed_connection() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("<MaxSizeAllowed>1024</MaxSizeAllowed>"));
 
-    // Past what hyper will buffer at all (64 KiB here): no 5xx, whatever the way out.
+    // Past what hyper will buffer at all (32 KiB here): no 5xx, whatever the way out.
     let mut s = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
     let head = format!("GET /_gate/healthz HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n", "h".repeat(200 * 1024));
     let _ = s.write_all(head.as_bytes()).await;

@@ -51,8 +51,11 @@ pub fn run_until(
     on_listening: impl Fn(SocketAddr),
 ) -> Result<(), ServeError> {
     // The control runtime watches for shutdown and, when embedded, hosts the store.
+    // The embedded store reads its files on this runtime's blocking threads: a burst of
+    // downloads queues for a bounded set of them rather than starting hundreds that stay.
     let control = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .max_blocking_threads(64)
         .thread_name("outpost-gate-control")
         .enable_all()
         .build()

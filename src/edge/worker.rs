@@ -32,7 +32,8 @@ pub(super) struct Settings {
     pub(super) tls_handshake_timeout: std::time::Duration,
     pub(super) idle_timeout: Duration,
     /// The request head's cap; the gate answers S3's error past it, and hyper's own buffer
-    /// (twice as large, at least 64 KiB) closes the connection past that.
+    /// (twice as large, at least 32 KiB) closes the connection past that. The same size
+    /// caps what a response queues toward a client that reads slowly.
     pub(super) max_header_bytes: usize,
 }
 
@@ -67,7 +68,9 @@ pub(super) async fn run(
         }
     });
     let mut builder = Builder::new(TokioExecutor::new());
-    let hyper_head_cap = (2 * settings.max_header_bytes).max(64 * 1024);
+    // Also the most a response queues for a client that does not read: with 1,000 stalled
+    // downloads, every 32 KiB here is 32 MiB of the gate's memory.
+    let hyper_head_cap = (2 * settings.max_header_bytes).max(32 * 1024);
     builder
         .http1()
         .timer(TokioTimer::new())

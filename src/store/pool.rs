@@ -29,8 +29,8 @@ const MAX_IDLE: usize = 256;
 /// body in flight. hyper's default grows its reads up to 400 KiB on a fast store, and a
 /// piece a stalled client has not taken pins its whole read buffer; a fixed size bounds
 /// what a stalled download holds. A store's response head must fit in it (S3's are a few
-/// KiB; user metadata is capped at 2 KiB).
-const STORE_READ: usize = 32 * 1024;
+/// KiB; user metadata is capped at 2 KiB); a larger one fails as a store error (503).
+const STORE_READ: usize = 16 * 1024;
 
 /// How to reach one store node.
 #[derive(Clone)]
