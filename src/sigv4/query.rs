@@ -28,8 +28,19 @@ impl<'a> Query<'a> {
     pub fn parse(raw: &'a str) -> Result<Self, BadEscape> {
         let pieces = if raw.is_empty() { 0 } else { raw.bytes().filter(|&b| b == b'&').count() + 1 };
         let mut pairs = Vec::with_capacity(pieces);
-        for piece in raw.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        // Split on bytes: `&` and `=` are ASCII, so every cut falls on a char boundary.
+        let mut rest = raw;
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+            let (piece, tail) = rest.split_at(end);
+            rest = tail.get(1..).unwrap_or_default();
+            if piece.is_empty() {
+                continue;
+            }
+            let (k, v) = match piece.bytes().position(|b| b == b'=') {
+                Some(eq) => (piece.get(..eq).unwrap_or_default(), piece.get(eq + 1..).unwrap_or_default()),
+                None => (piece, ""),
+            };
             pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
         }
         Ok(Self { pairs })
