@@ -16,6 +16,7 @@ const PASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
+        #[allow(clippy::cast_possible_truncation)] // b < 256
         let c = b as u8;
         if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
             t[b] = 1;
