@@ -47,7 +47,8 @@ fn main() {
         (all, errors)
     });
     latencies.sort_unstable();
-    let at = |per_mille: usize| latencies.get((latencies.len() * per_mille / 1000).min(latencies.len().saturating_sub(1)));
+    let at =
+        |per_mille: usize| latencies.get((latencies.len() * per_mille / 1000).min(latencies.len().saturating_sub(1)));
     let us = |d: Option<&Duration>| d.map_or(0, Duration::as_micros);
     println!(
         "sent {} p50_us {} p90_us {} p99_us {} max_us {} errors {errors}",
@@ -95,8 +96,11 @@ async fn read_answer(conn: &mut TcpStream, buf: &mut [u8]) -> bool {
         }
         let Some(end) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") else { continue };
         let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-        let length: usize =
-            head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
         while have < end + 4 + length {
             let Some(space) = buf.get_mut(have..) else { return false };
             match conn.read(space).await {
