@@ -303,7 +303,9 @@ async fn bad_input_gets_4xx_and_never_5xx() {
     let gate = Gate::start();
     let url = gate.presign("GET", "k", 60, now());
     let (base, query) = url.split_once('?').unwrap();
-    let huge = "a".repeat(60_000);
+    // Past the URL limit, within what hyper buffers (twice max_header_bytes, at least 32 KiB);
+    // past that hyper itself answers 431 (the raw cases below).
+    let huge = "a".repeat(20_000);
     let cases: Vec<(String, u16, &str)> = vec![
         (format!("{base}?{query}&x=%zz"), 400, "InvalidURI"),
         (format!("{base}?{query}&%=1"), 400, "InvalidURI"),
