@@ -288,7 +288,9 @@ async fn unsupported_operations_are_405_not_forwarded() {
 fn raw_request(addr: &str, request: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-    s.write_all(request).unwrap();
+    // A request past what the gate buffers may be cut off while it is still being written
+    // (the gate answers and closes): what it answered is still there to read.
+    let _ = s.write_all(request);
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
