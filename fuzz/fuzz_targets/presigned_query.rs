@@ -43,7 +43,7 @@ fuzz_target!(|input: &[u8]| {
     if forged.signature != auth.signature {
         assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "a changed signature verified");
     }
-    forged.signature = String::from_utf8_lossy(input).into_owned();
+    forged.signature = String::from_utf8_lossy(input).into_owned().into();
     assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "the fuzz input verified as a signature");
 
     // The same with SigV4a (the derived key cached across runs, as in the gate).
@@ -54,7 +54,7 @@ fuzz_target!(|input: &[u8]| {
     let req = SignedRequest { query: &q, ..req };
     verify(&req, &auth, &secret, now, 900, keys).expect("the signer's own v4a URL verifies");
     let mut forged = auth.clone();
-    forged.signature = hex_flip(&auth.signature, input.first().copied().unwrap_or(0));
+    forged.signature = hex_flip(&auth.signature, input.first().copied().unwrap_or(0)).into();
     assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "a changed v4a signature verified");
 });
 
