@@ -40,8 +40,8 @@ pub struct Shard {
     pub(super) transfer: Buckets<TRANSFER_BUCKETS>,
     /// Few distinct label sets per thread, so a list beats hashing; the lock is only ever
     /// contended by a scrape.
-    pub(super) requests: Mutex<Vec<(RequestLabels, u64)>>,
-    pub(super) transfers: Mutex<Vec<(&'static str, u64)>>,
+    pub(super) requests: Counts<RequestLabels>,
+    pub(super) transfers: Counts<&'static str>,
 }
 
 static SHARDS: Mutex<Vec<Arc<Shard>>> = Mutex::new(Vec::new());
@@ -65,7 +65,7 @@ fn shards() -> Vec<Arc<Shard>> {
 }
 
 /// Adds one to `key`'s count in a shard's list.
-pub(super) fn bump<K: PartialEq>(list: &Mutex<Vec<(K, u64)>>, key: K) {
+pub(super) fn bump<K: PartialEq>(list: &Counts<K>, key: K) {
     let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
     match list.iter_mut().find(|(k, _)| *k == key) {
         Some((_, n)) => *n += 1,
@@ -157,21 +157,30 @@ fn encode_histogram<'a, const N: usize>(
     encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
 }
 
+/// A shard's counts by label.
+type Counts<K> = Mutex<Vec<(K, u64)>>;
+
+/// One labelled count list, added up over every shard.
+fn summed<K: PartialEq + Clone>(list: fn(&Shard) -> &Counts<K>) -> Vec<(K, u64)> {
+    let mut totals: Vec<(K, u64)> = Vec::new();
+    for shard in shards() {
+        for (key, n) in list(&shard).lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            match totals.iter_mut().find(|(k, _)| k == key) {
+                Some((_, t)) => *t += n,
+                None => totals.push((key.clone(), *n)),
+            }
+        }
+    }
+    totals
+}
+
 /// `requests` by action, decision and status, from every shard.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestCounts;
 
 impl EncodeMetric for RequestCounts {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
-        let mut totals: Vec<(RequestLabels, u64)> = Vec::new();
-        for shard in shards() {
-            for (labels, n) in shard.requests.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-                match totals.iter_mut().find(|(l, _)| l == labels) {
-                    Some((_, t)) => *t += n,
-                    None => totals.push((labels.clone(), *n)),
-                }
-            }
-        }
+        let mut totals = summed(|s| &s.requests);
         totals.sort_by(|a, b| (a.0.action, a.0.decision, a.0.status).cmp(&(b.0.action, b.0.decision, b.0.status)));
         for (labels, n) in &totals {
             encoder.encode_family(labels)?.encode_counter::<NoLabelSet, _, u64>(n, None)?;
@@ -190,15 +199,7 @@ pub struct TransferCounts;
 
 impl EncodeMetric for TransferCounts {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
-        let mut totals: Vec<(&'static str, u64)> = Vec::new();
-        for shard in shards() {
-            for &(outcome, n) in shard.transfers.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-                match totals.iter_mut().find(|(o, _)| *o == outcome) {
-                    Some((_, t)) => *t += n,
-                    None => totals.push((outcome, n)),
-                }
-            }
-        }
+        let mut totals = summed(|s| &s.transfers);
         totals.sort_unstable();
         for (outcome, n) in &totals {
             encoder.encode_family(&OutcomeLabels { outcome })?.encode_counter::<NoLabelSet, _, u64>(n, None)?;
