@@ -16,6 +16,10 @@
 # Needs nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl) and a release
 # build (made here). Everything listens on 127.0.0.1 only and stops when the script ends.
 # Usage: benches/load.sh [seconds-per-wrk-run (default 10)] [wrk connections (default 64)] [rounds (default 3)]
+# Environment: LOAD_TARGETS="store proxy gate" measures only those (default: all five);
+# GATE_B_BIN=/path/to/another/outpost-gate adds target gate_b, a second build of the gate
+# with the same configuration, measured in the same interleaved rounds (an A/B of a change);
+# LOAD_BIG=0 skips the 512 MiB downloads; LOAD_PACED=0 skips the latency runs.
 # The three targets are measured in interleaved rounds and the medians reported: on a
 # shared 2-core machine one run of the same target can differ from the next by 30 %.
 set -euo pipefail
@@ -43,7 +47,7 @@ STORE_PORT=$(free_port); PROXY_PORT=$(free_port)
 
 echo "building the gate (release)..." >&2
 (cd "$ROOT" && cargo build --release --quiet)
-GATE_BIN="$ROOT/target/release/outpost-gate"
+GATE_BIN=${GATE_BIN:-$ROOT/target/release/outpost-gate}
 
 # Objects.
 mkdir -p "$WORK/store/bench-bucket" "$WORK/nginx" "$WORK/gate/policies"
@@ -98,16 +102,25 @@ policies = ["policies/bench.json"]
 access_keys = [{ id = "AKIABENCH00000000000", secret = "bench-user-secret" }]
 TOML
 # Stdout: the listening line, then one access line per request; stderr: diagnostics.
-OUTPOST_GATE_LOG=${GATE_LOG:-info} "$GATE_BIN" serve --config "$WORK/gate/gate.toml" > "$WORK/gate/stdout" 2> "$WORK/gate/stderr" &
-PIDS+=($!)
-GATE_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/gate/stdout" 2>/dev/null && break; sleep 0.1; done
-GATE_ADDR=$(sed -n 's/^listening on http:\/\///p' "$WORK/gate/stdout" | head -1)
-[ -n "$GATE_ADDR" ] || { echo "gate did not start" >&2; cat "$WORK/gate/stderr" >&2; exit 1; }
+start_gate() { # binary dir -> sets STARTED_PID and STARTED_ADDR
+  mkdir -p "$2"
+  OUTPOST_GATE_LOG=${GATE_LOG:-info} "$1" serve --config "$WORK/gate/gate.toml" > "$2/stdout" 2> "$2/stderr" &
+  PIDS+=($!)
+  STARTED_PID=$!
+  for _ in $(seq 100); do grep -q "listening on" "$2/stdout" 2>/dev/null && break; sleep 0.1; done
+  STARTED_ADDR=$(sed -n 's/^listening on http:\/\///p' "$2/stdout" | head -1)
+  [ -n "$STARTED_ADDR" ] || { echo "gate $1 did not start" >&2; cat "$2/stderr" >&2; exit 1; }
+}
+start_gate "$GATE_BIN" "$WORK/gate"
+GATE_PID=$STARTED_PID; GATE_ADDR=$STARTED_ADDR
+if [ -n "${GATE_B_BIN:-}" ]; then
+  start_gate "$GATE_B_BIN" "$WORK/gate_b"
+  GATE_B_PID=$STARTED_PID; GATE_B_ADDR=$STARTED_ADDR
+fi
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin" && curl -s -o /dev/null "http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin" && break; sleep 0.1; done
 
 presign() { "$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
-  --method GET --bucket bench-bucket --key "$1" --expires 3600 --host "$GATE_ADDR"; }
+  --method GET --bucket bench-bucket --key "$1" --expires 3600 --host "${2:-$GATE_ADDR}"; }
 declare -A SMALL=( [store]="http://127.0.0.1:$STORE_PORT/bench-bucket/1k.bin"
                    [proxy]="http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin"
                    [gate]="$(presign 1k.bin)" )
@@ -159,9 +172,17 @@ done
 code=$(curl -s -o "$WORK/check.bin" -w '%{http_code}' "http://$GATE_ADDR$(head -1 "$WORK/v4a-urls.txt")")
 [ "$code" = 200 ] || { echo "gate_v4a_distinct: 1 KiB GET failed ($code)" >&2; exit 1; }
 TARGETS=(store proxy gate gate_v4a gate_v4a_distinct)
+[ -n "${LOAD_TARGETS:-}" ] && read -ra TARGETS <<< "$LOAD_TARGETS"
 
 declare -A SERVER_PIDS=( [store]="$(cat "$WORK/nginx/store.pid")" [proxy]="$(cat "$WORK/nginx/proxy.pid")" [gate]="$GATE_PID"
                          [gate_v4a]="$GATE_PID" [gate_v4a_distinct]="$GATE_PID" )
+if [ -n "${GATE_B_BIN:-}" ]; then
+  SMALL[gate_b]="$(presign 1k.bin "$GATE_B_ADDR")"; BIG[gate_b]="$(presign big.bin "$GATE_B_ADDR")"
+  SERVER_PIDS[gate_b]=$GATE_B_PID
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${SMALL[gate_b]}")
+  [ "$code" = 200 ] || { echo "gate_b: 1 KiB GET failed ($code)" >&2; exit 1; }
+  [[ " ${TARGETS[*]} " == *" gate_b "* ]] || TARGETS+=(gate_b)
+fi
 # User and kernel clock ticks of a process and its children (nginx's workers).
 ticks() {
   local u=0 s=0 p f
@@ -210,20 +231,23 @@ for k in "${TARGETS[@]}"; do
   R[$k]=$(echo "${RUNS[$k]}" | tr ' ' '\n' | grep . | median)
   U[$k]=$(echo "${USR[$k]}" | tr ' ' '\n' | grep . | median)
   S[$k]=$(echo "${SYS[$k]}" | tr ' ' '\n' | grep . | median)
-  M[$k]=$([ -n "${BIG[$k]:-}" ] && mibs "${BIG[$k]}" || echo -)
+  M[$k]=$([ "${LOAD_BIG:-1}" = 1 ] && [ -n "${BIG[$k]:-}" ] && mibs "${BIG[$k]}" || echo -)
 done
 
 printf '\n%-18s %14s %16s %12s\n' target "1KiB req/s" "CPU us/req u+k" "512MiB MiB/s"
 for k in "${TARGETS[@]}"; do printf '%-18s %14s %16s %12s\n' "$k" "${R[$k]}" "${U[$k]}+${S[$k]}" "${M[$k]}"; done
-for k in gate_v4a gate_v4a_distinct; do
+for k in gate_v4a gate_v4a_distinct gate_b; do
+  [ -n "${R[$k]:-}" ] || continue
   awk -v k="$k" -v r="${R[$k]}" -v g="${R[gate]}" -v u="${U[$k]}" -v s="${S[$k]}" -v ug="${U[gate]}" -v sg="${S[gate]}" \
     'BEGIN { printf "%s / gate (SigV4): req/s %.2f, CPU per request %.2f\n", k, r / g, (u + s) / (ug + sg) }'
 done
+[ -n "${R[gate]:-}" ] && [ -n "${R[proxy]:-}" ] && [ -n "${R[store]:-}" ] || exit 0
 awk -v g="${R[gate]}" -v p="${R[proxy]}" -v gm="${M[gate]}" -v sm="${M[store]}" \
     -v ug="${U[gate]}" -v sg="${S[gate]}" -v up="${U[proxy]}" -v sp="${S[proxy]}" 'BEGIN {
   printf "\ngate/proxy CPU per request: %.2f (target <= 1.25)\ngate/proxy req/s: %.2f\n", (ug + sg) / (up + sp), g / p
-  printf "gate/store 512 MiB GET MiB/s: %.2f (target >= 0.80)\n", gm / sm }'
+  if (sm > 0) printf "gate/store 512 MiB GET MiB/s: %.2f (target >= 0.80)\n", gm / sm }'
 
+[ "${LOAD_PACED:-1}" = 1 ] || exit 0
 # Latency at half the proxy's saturating rate: an open-loop load (examples/paced, 32
 # connections), proxy and gate in turn, each latency counted from when its request was due.
 HALF=$(awk -v p="${R[proxy]}" 'BEGIN { printf "%d", p / 2 }')

@@ -53,7 +53,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 echo "building the gate (release)..." >&2
 (cd "$ROOT" && cargo build --release --quiet)
-GATE_BIN="$ROOT/target/release/outpost-gate"
+GATE_BIN=${GATE_BIN:-$ROOT/target/release/outpost-gate}
 
 # The objects (for nginx; the embedded store is sent them with presigned PUTs).
 mkdir -p "$WORK/objects/bench-bucket"

@@ -1,7 +1,8 @@
 //! Presigned query parsing and SigV4 and SigV4a verification. Beyond "no panic": a query
 //! that parses has its authentication parameters in range; a URL signed (SigV4 and SigV4a)
 //! by the gate's own signer for a fuzz-chosen key verifies, and the same URL with its
-//! signature changed does not; the fuzz input as a signature never verifies.
+//! signature changed does not; the fuzz input as a signature never verifies. The canonical
+//! query, which copies pairs sent already canonical, is the one encoding them afresh gives.
 
 #![no_main]
 
@@ -9,7 +10,7 @@ use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
 use outpost_gate::secret::SecretKey;
 use outpost_gate::sigv4::encode::uri_encode;
-use outpost_gate::sigv4::{Query, SigAuth, SignedRequest, Signer, SigningKeyCache, verify};
+use outpost_gate::sigv4::{Query, QueryPair, SigAuth, SignedRequest, Signer, SigningKeyCache, verify};
 use outpost_gate::time::UnixTime;
 
 const HOST: &str = "gate.example:8080";
@@ -18,10 +19,13 @@ fuzz_target!(|input: &[u8]| {
     // Arbitrary text as a query: parsing never panics, and what parses is checked for form.
     if let Ok(text) = std::str::from_utf8(input)
         && let Ok(q) = Query::parse(text)
-        && let Ok(auth) = SigAuth::from_query(&q, "us-east-1")
     {
-        assert!(auth.expires_secs >= 1 && auth.expires_secs <= 604_800);
-        assert_eq!(auth.scope().split('/').last(), Some("aws4_request"));
+        let afresh = Query::from_pairs(q.iter().map(|p| QueryPair::new(p.key.clone(), p.value.clone())));
+        assert_eq!(q.canonical(|_| true), afresh.canonical(|_| true), "a pair copied as sent was not canonical");
+        if let Ok(auth) = SigAuth::from_query(&q, "us-east-1") {
+            assert!(auth.expires_secs >= 1 && auth.expires_secs <= 604_800);
+            assert_eq!(auth.scope().split('/').last(), Some("aws4_request"));
+        }
     }
 
     // A URL the gate signs for a key made of the input verifies; a changed signature does not.

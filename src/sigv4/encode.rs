@@ -101,6 +101,38 @@ pub fn percent_decode(s: &str) -> Result<Cow<'_, [u8]>, BadEscape> {
     Ok(Cow::Owned(out))
 }
 
+/// As `percent_decode`, and whether `s` is already canonical: exactly what
+/// `uri_encode_bytes(decoded, false)` gives back (unreserved bytes as they are, every other
+/// byte as an upper-case `%XX`). SDKs send their query that way, and then canonicalization
+/// can copy it instead of encoding it again.
+pub fn percent_decode_canonical(s: &str) -> Result<(Cow<'_, [u8]>, bool), BadEscape> {
+    let unreserved = |b: &u8| PASS[usize::from(*b)] & 1 != 0;
+    let bytes = s.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
+        return Ok((Cow::Borrowed(bytes), bytes.iter().all(unreserved)));
+    };
+    let upper_hex = |b: u8| matches!(b, b'0'..=b'9' | b'A'..=b'F');
+    let mut canonical = bytes.get(..first).unwrap_or_default().iter().all(unreserved);
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..first).unwrap_or_default());
+    let mut rest = bytes.get(first..).unwrap_or_default();
+    while let [b'%', hi, lo, tail @ ..] = rest {
+        let byte = hex_val(*hi).zip(hex_val(*lo)).map(|(h, l)| h << 4 | l).ok_or(BadEscape)?;
+        canonical &= upper_hex(*hi) && upper_hex(*lo) && !unreserved(&byte);
+        out.push(byte);
+        let run = tail.iter().position(|&b| b == b'%').unwrap_or(tail.len());
+        let (plain, next) = tail.split_at(run);
+        canonical &= plain.iter().all(unreserved);
+        out.extend_from_slice(plain);
+        rest = next;
+    }
+    // A `%` without two characters after it.
+    if !rest.is_empty() {
+        return Err(BadEscape);
+    }
+    Ok((Cow::Owned(out), canonical))
+}
+
 /// Decodes and requires UTF-8 (object keys and bucket names are UTF-8 in S3).
 pub fn percent_decode_utf8(s: &str) -> Option<Cow<'_, str>> {
     match percent_decode(s).ok()? {
@@ -112,6 +144,29 @@ pub fn percent_decode_utf8(s: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_input_is_recognised_and_decoded_alike() {
+        for (text, canonical) in [
+            ("abc-_.~XYZ09", true),
+            ("a%2Fb%3D", true),
+            ("%E1%88%B4", true),
+            ("", true),
+            ("a%2fb", false), // lower-case hex
+            ("a%41", false),  // an unreserved byte escaped
+            ("a/b", false),   // a byte that must be escaped, sent bare
+            ("a+b", false),
+            ("%20x y", false),
+        ] {
+            let (decoded, is) = percent_decode_canonical(text).unwrap();
+            assert_eq!(decoded, percent_decode(text).unwrap(), "{text}");
+            assert_eq!(is, canonical, "{text}");
+            assert_eq!(is, uri_encode(&decoded, false) == text, "{text}");
+        }
+        for bad in ["%", "a%2", "%zz", "a%2Fb%"] {
+            assert_eq!(percent_decode_canonical(bad), Err(BadEscape), "{bad}");
+        }
+    }
 
     #[test]
     fn encodes_everything_but_unreserved() {

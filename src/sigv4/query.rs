@@ -8,13 +8,23 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
-use super::encode::{BadEscape, percent_decode, uri_encode_bytes};
+use super::encode::{BadEscape, percent_decode_canonical, uri_encode_bytes};
 use crate::base::scratch::with_buf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryPair<'a> {
     pub key: Cow<'a, [u8]>,
     pub value: Cow<'a, [u8]>,
+    /// `key=value` as sent, when that already is its canonical form: canonicalization
+    /// copies it instead of encoding the decoded sides again.
+    pub canonical: Option<&'a str>,
+}
+
+impl<'a> QueryPair<'a> {
+    /// A pair with nothing known about how it was sent.
+    pub fn new(key: Cow<'a, [u8]>, value: Cow<'a, [u8]>) -> Self {
+        Self { key, value, canonical: None }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -37,11 +47,14 @@ impl<'a> Query<'a> {
             if piece.is_empty() {
                 continue;
             }
-            let (k, v) = match piece.bytes().position(|b| b == b'=') {
-                Some(eq) => (piece.get(..eq).unwrap_or_default(), piece.get(eq + 1..).unwrap_or_default()),
-                None => (piece, ""),
+            let (k, v, has_eq) = match piece.bytes().position(|b| b == b'=') {
+                Some(eq) => (piece.get(..eq).unwrap_or_default(), piece.get(eq + 1..).unwrap_or_default(), true),
+                None => (piece, "", false),
             };
-            pairs.push(QueryPair { key: percent_decode(k)?, value: percent_decode(v)? });
+            let ((key, key_ok), (value, value_ok)) = (percent_decode_canonical(k)?, percent_decode_canonical(v)?);
+            // `flag` canonicalizes as `flag=`, so it is not copied as sent.
+            let canonical = (key_ok && value_ok && has_eq).then_some(piece);
+            pairs.push(QueryPair { key, value, canonical });
         }
         Ok(Self { pairs })
     }
@@ -99,10 +112,17 @@ impl<'a> Query<'a> {
                 out.push(b'&');
             }
             let start = out.len();
-            uri_encode_bytes(out, &p.key, false);
-            let mid = out.len();
-            out.push(b'=');
-            uri_encode_bytes(out, &p.value, false);
+            // Canonical text has no bare `=` in its key.
+            let mid = if let Some(raw) = p.canonical {
+                out.extend_from_slice(raw.as_bytes());
+                start + raw.bytes().position(|b| b == b'=').unwrap_or(raw.len())
+            } else {
+                uri_encode_bytes(out, &p.key, false);
+                let mid = out.len();
+                out.push(b'=');
+                uri_encode_bytes(out, &p.value, false);
+                mid
+            };
             spans.push((start, mid, out.len()));
         }
         let order = |buf: &[u8], a: &(usize, usize, usize), b: &(usize, usize, usize)| {
@@ -143,6 +163,30 @@ mod tests {
         assert_eq!(q.canonical(|k| k != b"X-Amz-Signature"), "x=1&x=2");
         assert_eq!(q.lookup("x"), (2, Some(&b"1"[..])));
         assert_eq!(q.lookup("y"), (0, None));
+    }
+
+    #[test]
+    fn pairs_sent_canonical_are_copied_and_the_rest_encoded_alike() {
+        let raw = "X-Amz-Credential=AKID%2F20261201%2Fus-east-1%2Fs3%2Faws4_request&b=%7e&a=x%2fy&flag&c=1/2&=v";
+        let q = Query::parse(raw).unwrap();
+        let copied: Vec<_> = q.iter().map(|p| p.canonical).collect();
+        assert_eq!(
+            copied,
+            [
+                Some("X-Amz-Credential=AKID%2F20261201%2Fus-east-1%2Fs3%2Faws4_request"),
+                None,
+                None,
+                None,
+                None,
+                Some("=v")
+            ]
+        );
+        let encoded_afresh = Query::from_pairs(q.iter().map(|p| QueryPair::new(p.key.clone(), p.value.clone())));
+        assert_eq!(q.canonical(|_| true), encoded_afresh.canonical(|_| true));
+        assert_eq!(
+            q.canonical(|_| true),
+            "=v&X-Amz-Credential=AKID%2F20261201%2Fus-east-1%2Fs3%2Faws4_request&a=x%2Fy&b=~&c=1%2F2&flag="
+        );
     }
 
     #[test]

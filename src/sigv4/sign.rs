@@ -138,9 +138,7 @@ impl Signer<'_> {
             pairs.push((X_AMZ_SECURITY_TOKEN, token));
         }
         let query = Query::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| QueryPair { key: Cow::Borrowed(k.as_bytes()), value: Cow::Borrowed(v.as_bytes()) }),
+            pairs.iter().map(|(k, v)| QueryPair::new(Cow::Borrowed(k.as_bytes()), Cow::Borrowed(v.as_bytes()))),
         );
         let canonical_query = query.canonical(|_| true);
         let mut buf = Vec::new();

@@ -2,7 +2,8 @@
 //! hop's own headers, the client's addressing and authentication) and what an
 //! `aws-chunked` upload's headers become once decoded for the store.
 
-use http::header::{self, HeaderMap};
+use http::header::{self, HeaderMap, HeaderName};
+use smallvec::SmallVec;
 
 /// Headers that describe one hop (RFC 9110 §7.6.1 and the usual proxy extras): stripped in
 /// both directions.
@@ -73,24 +74,24 @@ pub(super) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     strip(headers, |name| HOP_BY_HOP.contains(&name));
 }
 
-/// Removes the headers `doomed` picks and those the Connection header names. Names are
-/// compared as strings, and nothing is collected: most requests carry none of them, and
-/// then nothing is hashed, removed or allocated.
+/// Removes the headers `doomed` picks (a set that includes `HOP_BY_HOP`) and those the
+/// Connection header names. Most messages name nothing but `keep-alive` (or `close`, on
+/// their last exchange) and carry no doomed header but Connection itself: then nothing is
+/// collected or allocated, and one header is removed.
 fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
-    // First what Connection names (while it is still there to say so), then the rest.
-    if headers.contains_key(header::CONNECTION) {
-        let named = |headers: &HeaderMap, name: &str| {
-            name != header::CONNECTION.as_str()
-                && headers
-                    .get_all(header::CONNECTION)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(','))
-                    .any(|n| n.trim().eq_ignore_ascii_case(name))
-        };
-        while let Some(name) = headers.keys().find(|n| named(headers, n.as_str())).cloned() {
-            headers.remove(name);
-        }
+    // What Connection names, read while it is still there to say so. Names that are
+    // hop-by-hop anyway are left to the pass below.
+    let named: SmallVec<[HeaderName; 2]> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(t)))
+        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
     }
     while let Some(name) = headers.keys().find(|n| doomed(n.as_str())).cloned() {
         headers.remove(name);
@@ -100,7 +101,6 @@ fn strip(headers: &mut HeaderMap, doomed: impl Fn(&str) -> bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::header::HeaderName;
 
     #[test]
     fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {
