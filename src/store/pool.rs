@@ -25,12 +25,15 @@ use rustls_pki_types::ServerName;
 /// Idle connections kept per worker; more are closed when released.
 const MAX_IDLE: usize = 256;
 
-/// What one read from a store connection takes, and so the largest piece of a response
-/// body in flight. hyper's default grows its reads up to 400 KiB on a fast store, and a
-/// piece a stalled client has not taken pins its whole read buffer; a fixed size bounds
-/// what a stalled download holds. A store's response head must fit in it (S3's are a few
-/// KiB; user metadata is capped at 2 KiB); a larger one fails as a store error (503).
-const STORE_READ: usize = 16 * 1024;
+/// The most one read from a store connection takes, and so the largest piece of a
+/// response body in flight. hyper's default grows its reads up to 400 KiB on a fast store,
+/// and a piece a stalled client has not taken pins its whole read buffer, so the cap bounds
+/// what a stalled download holds. Reads start at 8 KiB and grow to the cap only while the
+/// store fills them (a large download); 16 KiB cost 512 MiB downloads about a fifth of
+/// their speed, 32 KiB matches the queue toward a client. A store's response head must fit
+/// in it (S3's are a few KiB; user metadata is capped at 2 KiB); a larger one fails as a
+/// store error (503).
+const STORE_READ: usize = 32 * 1024;
 
 /// How to reach one store node.
 #[derive(Clone)]
@@ -183,7 +186,7 @@ where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (sender, conn) = http1::Builder::new()
-        .read_buf_exact_size(Some(STORE_READ))
+        .max_buf_size(STORE_READ)
         .handshake(TokioIo::new(io))
         .await
         .map_err(|e| PoolError::Connect(error_chain(&e)))?;
