@@ -24,7 +24,7 @@ use crate::policy::keys::AmzHeader;
 use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, percent_decode_utf8, uri_encode_into};
-use crate::sigv4::presigned::AUTH_PARAMS;
+use crate::sigv4::presigned::is_auth_param;
 
 /// `UNSIGNED-PAYLOAD`, a `STREAMING-*` mode, or 64 hex digits.
 fn is_payload_claim(v: &[u8]) -> bool {
@@ -150,10 +150,10 @@ pub fn forwarded_query(query: &Query<'_>, traits: StoreTraits) -> Result<String,
     // `x-amz-server-side-encryption`); S3 applies them as headers. The gate's policies read
     // headers, so such a request is refused rather than decided without them or forwarded
     // with them unseen.
-    if let Some(p) = query.iter().find(|p| {
-        p.key.get(..6).is_some_and(|head| head.eq_ignore_ascii_case(b"x-amz-"))
-            && !AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref())
-    }) {
+    if let Some(p) = query
+        .iter()
+        .find(|p| p.key.get(..6).is_some_and(|head| head.eq_ignore_ascii_case(b"x-amz-")) && !is_auth_param(&p.key))
+    {
         return Err(refuse(
             "x-amz-* request headers must be sent as headers, not query parameters",
             &String::from_utf8_lossy(&p.key),

@@ -43,31 +43,98 @@ pub const MAX_EXPIRES_SECS: u32 = 604_800;
 /// requests as `s3-outposts`, most other clients as `s3`.
 pub const SERVICES: [&str; 2] = ["s3-outposts", "s3"];
 
-const REQUIRED: [&str; 6] =
-    [X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_SIGNATURE, X_AMZ_DATE, X_AMZ_SIGNED_HEADERS, X_AMZ_EXPIRES];
+/// Positions in `AUTH_PARAMS`.
+const ALGORITHM_AT: usize = 0;
+const CREDENTIAL_AT: usize = 1;
+const DATE_AT: usize = 2;
+const EXPIRES_AT: usize = 3;
+const SIGNED_HEADERS_AT: usize = 4;
+const SIGNATURE_AT: usize = 5;
+const SECURITY_TOKEN_AT: usize = 6;
+const REGION_SET_AT: usize = 7;
+
+/// In the order S3's message names them.
+const REQUIRED: [usize; 6] = [ALGORITHM_AT, CREDENTIAL_AT, SIGNATURE_AT, DATE_AT, SIGNED_HEADERS_AT, EXPIRES_AT];
+
+/// Which of `AUTH_PARAMS` a query key is (case matters, as in S3).
+fn auth_param_index(key: &[u8]) -> Option<usize> {
+    // One match on the whole key: compiled to a switch on its length, then at most two
+    // comparisons (the test below keeps it in step with `AUTH_PARAMS`).
+    match key {
+        b"X-Amz-Algorithm" => Some(ALGORITHM_AT),
+        b"X-Amz-Credential" => Some(CREDENTIAL_AT),
+        b"X-Amz-Date" => Some(DATE_AT),
+        b"X-Amz-Expires" => Some(EXPIRES_AT),
+        b"X-Amz-SignedHeaders" => Some(SIGNED_HEADERS_AT),
+        b"X-Amz-Signature" => Some(SIGNATURE_AT),
+        b"X-Amz-Security-Token" => Some(SECURITY_TOKEN_AT),
+        b"X-Amz-Region-Set" => Some(REGION_SET_AT),
+        _ => None,
+    }
+}
+
+/// Whether a query key is one of `AUTH_PARAMS`.
+pub fn is_auth_param(key: &[u8]) -> bool {
+    auth_param_index(key).is_some()
+}
 
 /// A request is presigned when it carries any SigV4 query parameter; it must then carry all.
 pub fn is_presigned(query: &Query<'_>) -> bool {
-    query.iter().any(|p| p.key.starts_with(b"X-Amz-") && AUTH_PARAMS.iter().any(|a| a.as_bytes() == p.key.as_ref()))
+    query.iter().any(|p| is_auth_param(&p.key))
+}
+
+/// The authentication parameters of one query, read in one pass over its pairs: how often
+/// each of `AUTH_PARAMS` occurs, and its first value.
+struct AuthParams<'q> {
+    count: [usize; AUTH_PARAMS.len()],
+    first: [Option<&'q [u8]>; AUTH_PARAMS.len()],
+}
+
+impl<'q> AuthParams<'q> {
+    fn read(query: &'q Query<'_>) -> Self {
+        let mut params = Self { count: [0; AUTH_PARAMS.len()], first: [None; AUTH_PARAMS.len()] };
+        for p in query.iter() {
+            if let Some(i) = auth_param_index(&p.key)
+                && let (Some(count), Some(first)) = (params.count.get_mut(i), params.first.get_mut(i))
+            {
+                *count += 1;
+                first.get_or_insert(p.value.as_ref());
+            }
+        }
+        params
+    }
+
+    fn count(&self, at: usize) -> usize {
+        self.count.get(at).copied().unwrap_or_default()
+    }
+
+    fn get(&self, at: usize) -> Option<&'q [u8]> {
+        self.first.get(at).copied().flatten()
+    }
+
+    /// A parameter's value as text (empty when absent).
+    fn text(&self, at: usize) -> Result<&'q str, S3Error> {
+        std::str::from_utf8(self.get(at).unwrap_or_default()).map_err(|_| {
+            let name = AUTH_PARAMS.get(at).copied().unwrap_or_default();
+            S3Error::auth_query(format!("{name} is not valid UTF-8."))
+        })
+    }
 }
 
 impl<'q> SigAuth<'q> {
     /// The parameters of a presigned URL, borrowed from `query`.
     pub fn from_query(query: &'q Query<'_>, region: &str) -> Result<Self, S3Error> {
-        check_present(query)?;
-        let text = |name: &str| -> Result<&'q str, S3Error> {
-            let raw = query.get(name).unwrap_or_default();
-            std::str::from_utf8(raw).map_err(|_| S3Error::auth_query(format!("{name} is not valid UTF-8.")))
-        };
+        let params = AuthParams::read(query);
+        check_present(&params)?;
 
-        let algorithm = Algorithm::from_name(query.get(X_AMZ_ALGORITHM).unwrap_or_default()).ok_or_else(|| {
+        let algorithm = Algorithm::from_name(params.get(ALGORITHM_AT).unwrap_or_default()).ok_or_else(|| {
             S3Error::auth_query("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\" and \"AWS4-ECDSA-P256-SHA256\"")
         })?;
         let v4a = algorithm == Algorithm::EcdsaP256;
 
-        let credential = text(X_AMZ_CREDENTIAL)?;
+        let credential = params.text(CREDENTIAL_AT)?;
         let (access_key_id, date) = check_credential(credential, algorithm, region)?;
-        let amz_date = text(X_AMZ_DATE)?;
+        let amz_date = params.text(DATE_AT)?;
         let signed_at = UnixTime::parse_amz(amz_date).ok_or_else(|| {
             S3Error::auth_query("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
         })?;
@@ -77,17 +144,17 @@ impl<'q> SigAuth<'q> {
                 amz_date.get(..8).unwrap_or_default()
             )));
         }
-        let region_set = if v4a { Some(check_region_set(query, region)?) } else { None };
+        let region_set = if v4a { Some(check_region_set(&params, region)?) } else { None };
 
-        let expires = query.get(X_AMZ_EXPIRES).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("?");
+        let expires = params.get(EXPIRES_AT).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("?");
         let expires_secs = parse_expires(expires)?;
-        let signed_headers = text(X_AMZ_SIGNED_HEADERS)?;
-        let signature = text(X_AMZ_SIGNATURE)?;
+        let signed_headers = params.text(SIGNED_HEADERS_AT)?;
+        let signature = params.text(SIGNATURE_AT)?;
         if v4a && !super::v4a::is_well_formed_hex_der(signature) {
             return Err(S3Error::auth_query("X-Amz-Signature must be a hex-encoded DER ECDSA P-256 signature"));
         }
-        let security_token = match query.get(X_AMZ_SECURITY_TOKEN) {
-            Some(_) => Some(Cow::Borrowed(text(X_AMZ_SECURITY_TOKEN)?)),
+        let security_token = match params.get(SECURITY_TOKEN_AT) {
+            Some(_) => Some(Cow::Borrowed(params.text(SECURITY_TOKEN_AT)?)),
             None => None,
         };
 
@@ -109,22 +176,23 @@ impl<'q> SigAuth<'q> {
 }
 
 /// Every required parameter present, each once; the session token at most once.
-fn check_present(query: &Query<'_>) -> Result<(), S3Error> {
-    for name in REQUIRED {
-        match query.lookup(name) {
-            (0, _) => {
+fn check_present(params: &AuthParams<'_>) -> Result<(), S3Error> {
+    for at in REQUIRED {
+        match params.count(at) {
+            0 => {
                 return Err(S3Error::auth_query(
                     "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
                      X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
                 ));
             }
-            (1, _) => {}
+            1 => {}
             _ => {
+                let name = AUTH_PARAMS.get(at).copied().unwrap_or_default();
                 return Err(S3Error::auth_query(format!("{name} must appear only once in the query string.")));
             }
         }
     }
-    if query.lookup(X_AMZ_SECURITY_TOKEN).0 > 1 {
+    if params.count(SECURITY_TOKEN_AT) > 1 {
         return Err(S3Error::auth_query("X-Amz-Security-Token must appear only once in the query string."));
     }
     Ok(())
@@ -188,8 +256,8 @@ fn malformed_credential(algorithm: Algorithm) -> S3Error {
 }
 
 /// `X-Amz-Region-Set`: present once, well formed, and covering this endpoint's region.
-fn check_region_set<'q>(query: &'q Query<'_>, region: &str) -> Result<Cow<'q, str>, S3Error> {
-    let set = match query.lookup(X_AMZ_REGION_SET) {
+fn check_region_set<'q>(params: &AuthParams<'q>, region: &str) -> Result<Cow<'q, str>, S3Error> {
+    let set = match (params.count(REGION_SET_AT), params.get(REGION_SET_AT)) {
         (0, _) => {
             return Err(S3Error::auth_query(
                 "Query-string authentication with AWS4-ECDSA-P256-SHA256 requires the X-Amz-Region-Set parameter.",

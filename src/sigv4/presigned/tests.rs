@@ -84,3 +84,19 @@ fn absurd_dates_and_algorithms() {
     }
     assert!(parse(&with("X-Amz-Algorithm", "AWS4-HMAC-SHA1")).unwrap_err().message.contains("only supports"));
 }
+
+#[test]
+fn every_auth_parameter_is_recognised_by_its_exact_name() {
+    for (i, name) in AUTH_PARAMS.iter().enumerate() {
+        assert_eq!(auth_param_index(name.as_bytes()), Some(i), "{name}");
+        assert_eq!(auth_param_index(name.to_ascii_lowercase().as_bytes()), None, "{name} in lower case");
+    }
+    assert_eq!(auth_param_index(b"X-Amz-Dates"), None);
+    let dup = format!("{DOC_QUERY}&X-Amz-Security-Token=a&X-Amz-Security-Token=b");
+    assert_eq!(parse(&dup).unwrap_err().message, "X-Amz-Security-Token must appear only once in the query string.");
+    let twice = format!("{DOC_QUERY}&X-Amz-Signature=00");
+    assert_eq!(parse(&twice).unwrap_err().message, "X-Amz-Signature must appear only once in the query string.");
+    // The first of the (one) values is what is read, even after an unrelated lower-case twin.
+    let twin = format!("x-amz-date=19990101T000000Z&{DOC_QUERY}");
+    assert_eq!(parse(&twin).unwrap().amz_date, "20130524T000000Z");
+}
