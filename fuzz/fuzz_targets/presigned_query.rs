@@ -3,20 +3,26 @@
 //! by the gate's own signer for a fuzz-chosen key verifies, and the same URL with its
 //! signature changed does not; the fuzz input as a signature never verifies. The canonical
 //! query, which copies pairs sent already canonical, is the one encoding them afresh gives.
+//! The one-pass split agrees with splitting on `&` and `=` and decoding each side alone.
 
 #![no_main]
 
 use http::HeaderMap;
 use libfuzzer_sys::fuzz_target;
 use outpost_gate::secret::SecretKey;
-use outpost_gate::sigv4::encode::uri_encode;
+use outpost_gate::sigv4::encode::{percent_decode_canonical, uri_encode};
 use outpost_gate::sigv4::{Query, QueryPair, SigAuth, SignedRequest, Signer, SigningKeyCache, verify};
 use outpost_gate::time::UnixTime;
 
 const HOST: &str = "gate.example:8080";
 
 fuzz_target!(|input: &[u8]| {
-    // Arbitrary text as a query: parsing never panics, and what parses is checked for form.
+    // Arbitrary text as a query: parsing never panics, splits as the obvious way does, and
+    // what parses is checked for form.
+    if let Ok(text) = std::str::from_utf8(input) {
+        let parsed = Query::parse(text).map(|q| q.iter().cloned().collect::<Vec<_>>());
+        assert_eq!(parsed, split_piece_by_piece(text), "the one-pass split disagrees");
+    }
     if let Ok(text) = std::str::from_utf8(input)
         && let Ok(q) = Query::parse(text)
     {
@@ -61,6 +67,19 @@ fuzz_target!(|input: &[u8]| {
     forged.signature = hex_flip(&auth.signature, input.first().copied().unwrap_or(0)).into();
     assert!(verify(&req, &forged, &secret, now, 900, keys).is_err(), "a changed v4a signature verified");
 });
+
+/// Each `&`-separated piece split at its first `=`, each side decoded on its own; a pair
+/// is canonical when both sides are and it has its `=`.
+fn split_piece_by_piece(text: &str) -> Result<Vec<QueryPair<'_>>, outpost_gate::sigv4::encode::BadEscape> {
+    let mut pairs = Vec::new();
+    for piece in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        let ((key, key_ok), (value, value_ok)) = (percent_decode_canonical(k)?, percent_decode_canonical(v)?);
+        let canonical = (key_ok && value_ok && piece.contains('=')).then_some(piece);
+        pairs.push(QueryPair { key, value, canonical });
+    }
+    Ok(pairs)
+}
 
 fn keys() -> &'static SigningKeyCache {
     static KEYS: std::sync::OnceLock<SigningKeyCache> = std::sync::OnceLock::new();
