@@ -77,3 +77,14 @@ fn request_ids_are_sixteen_hex_digits() {
     assert_eq!(id.as_str().len(), 16);
     assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
 }
+
+#[test]
+fn bare_text_values_are_printable_ascii_without_quote_or_equals() {
+    for b in 0..=255u8 {
+        let bare = (0x21..0x7f).contains(&b) && b != b'"' && b != b'=';
+        assert_eq!(NEEDS_QUOTES[usize::from(b)], !bare, "{b:#04x}");
+    }
+    let mut e = entry();
+    e.action = Some("");
+    assert!(render(&e, Format::Text).contains(r#" action="" "#));
+}

@@ -100,3 +100,35 @@ fn every_auth_parameter_is_recognised_by_its_exact_name() {
     let twin = format!("x-amz-date=19990101T000000Z&{DOC_QUERY}");
     assert_eq!(parse(&twin).unwrap().amz_date, "20130524T000000Z");
 }
+
+#[test]
+fn the_credential_split_agrees_with_splitting_on_every_slash() {
+    // Every string of up to five parts drawn from these (and six, the last one empty),
+    // joined with `/`: empty parts, non-ASCII text, right and wrong counts for both forms.
+    const PARTS: [&str; 7] = ["", "AKID", "20130524", "us-east-1", "s3", "aws4_request", "é☃"];
+    let mut cases = Vec::new();
+    for len in 0..=6u32 {
+        for n in 0..PARTS.len().pow(len.min(5)) {
+            let mut rest = n;
+            let picked: Vec<&str> = (0..len)
+                .map(|_| {
+                    let part = PARTS[rest % PARTS.len()];
+                    rest /= PARTS.len();
+                    part
+                })
+                .collect();
+            cases.push(picked.join("/"));
+        }
+    }
+    for case in &cases {
+        let pieces: Vec<&str> = case.split('/').collect();
+        for v4a in [false, true] {
+            let expected: Option<[&str; 5]> = match (v4a, pieces.as_slice()) {
+                (false, &[key, date, region, service, end]) => Some([key, date, region, service, end]),
+                (true, &[key, date, service, end]) => Some([key, date, "", service, end]),
+                _ => None,
+            };
+            assert_eq!(split_credential(case, v4a), expected, "{case:?} (v4a: {v4a})");
+        }
+    }
+}
