@@ -43,62 +43,20 @@ for tool in valgrind nginx curl; do
 done
 [ "$MANY" -gt "$FEW" ] || { echo "MANY must be more than FEW" >&2; exit 2; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=benches/common.sh
+. "$ROOT/benches/common.sh"
 STORE_PORT=$(free_port)
 
 echo "building the gate (release)..." >&2
 (cd "$ROOT" && cargo build --release --quiet)
 GATE_BIN=${GATE_BIN:-$ROOT/target/release/outpost-gate}
 
-mkdir -p "$WORK/store/bench-bucket" "$WORK/nginx" "$WORK/gate/policies"
+mkdir -p "$WORK/store/bench-bucket"
 head -c 1024 /dev/urandom > "$WORK/store/bench-bucket/1k.bin"
 
-nginx_conf() { # name port server-body [http-extra]
-  cat > "$WORK/nginx/$1.conf" <<CONF
-worker_processes 1;
-pid $WORK/nginx/$1.pid;
-error_log $WORK/nginx/$1.error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log $WORK/nginx/$1.access.log;
-  sendfile on; tcp_nopush on; tcp_nodelay on;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/$1.body; proxy_temp_path $WORK/nginx/$1.proxy;
-  fastcgi_temp_path $WORK/nginx/$1.fcgi; uwsgi_temp_path $WORK/nginx/$1.uwsgi; scgi_temp_path $WORK/nginx/$1.scgi;
-  ${4:-}
-  server { listen 127.0.0.1:$2; $3 }
-}
-CONF
-}
-nginx_conf store "$STORE_PORT" "root $WORK/store; access_log off;"
+nginx_conf store "$STORE_PORT" "" "root $WORK/store; access_log off;" 1
 nginx -c "$WORK/nginx/store.conf" -g 'daemon off;' &
 PIDS+=($!)
-
-cat > "$WORK/gate/policies/bench.json" <<'JSON'
-{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-01ac5d28a6a232904/bucket/bench-bucket/object/*"}]}
-JSON
-gate_conf() { # port
-  cat > "$WORK/gate/gate.toml" <<TOML
-[server]
-listen = ["127.0.0.1:$1"]
-workers = 1
-[outpost]
-region = "us-east-1"
-account_id = "111122223333"
-outpost_id = "op-01ac5d28a6a232904"
-[store]
-kind = "s3"
-endpoint = "http://127.0.0.1:$STORE_PORT"
-access_key_id = "BENCHSTOREKEY"
-secret_access_key = "bench-store-secret"
-[[buckets]]
-name = "bench-bucket"
-[[users]]
-arn = "arn:aws:iam::111122223333:user/bench"
-policies = ["policies/bench.json"]
-access_keys = [{ id = "AKIABENCH00000000000", secret = "bench-user-secret" }]
-TOML
-}
 
 # One server under callgrind, sent $2 requests for the URL in $3 over one connection;
 # prints the instructions it executed in all. $1 names the run; $4... is the command.
@@ -137,14 +95,12 @@ per_request() { # name url command... -> instructions per request, and of them S
 
 declare -A IR
 PROXY_PORT=$(free_port)
-nginx_conf proxy "$PROXY_PORT" \
-  "location / { proxy_pass http://store; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering on; }" \
-  "upstream store { server 127.0.0.1:$STORE_PORT; keepalive 128; }"
+proxy_conf "$PROXY_PORT" "$STORE_PORT" 1
 IR[proxy]=$(per_request proxy "http://127.0.0.1:$PROXY_PORT/bench-bucket/1k.bin" \
   nginx -c "$WORK/nginx/proxy.conf" -g 'daemon off; master_process off;')
 
 GATE_PORT=$(free_port)
-gate_conf "$GATE_PORT"
+gate_conf "$STORE_PORT" "127.0.0.1:$GATE_PORT" "workers = 1"
 URL=$("$GATE_BIN" presign --config "$WORK/gate/gate.toml" --access-key-id AKIABENCH00000000000 \
   --method GET --bucket bench-bucket --key 1k.bin --expires 3600 --host "127.0.0.1:$GATE_PORT")
 TARGETS=(proxy gate)

@@ -42,7 +42,8 @@ for tool in nginx wrk curl; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install nginx-light wrk curl)" >&2; exit 2; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=benches/common.sh
+. "$ROOT/benches/common.sh"
 STORE_PORT=$(free_port); PROXY_PORT=$(free_port)
 
 echo "building the gate (release)..." >&2
@@ -50,57 +51,20 @@ echo "building the gate (release)..." >&2
 GATE_BIN=${GATE_BIN:-$ROOT/target/release/outpost-gate}
 
 # Objects.
-mkdir -p "$WORK/store/bench-bucket" "$WORK/nginx" "$WORK/gate/policies"
+mkdir -p "$WORK/store/bench-bucket"
 head -c 1024 /dev/urandom > "$WORK/store/bench-bucket/1k.bin"
 head -c $((512 * 1024 * 1024)) /dev/zero > "$WORK/store/bench-bucket/big.bin"
 
 # nginx: the store and the plain proxy, each with its own config and pid file.
-write_nginx() { # name port body
-  cat > "$WORK/nginx/$1.conf" <<CONF
-worker_processes auto;
-pid $WORK/nginx/$1.pid;
-error_log $WORK/nginx/$1.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log $WORK/nginx/$1.access.log;
-  sendfile on; tcp_nopush on; tcp_nodelay on;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/$1.body; proxy_temp_path $WORK/nginx/$1.proxy;
-  fastcgi_temp_path $WORK/nginx/$1.fcgi; uwsgi_temp_path $WORK/nginx/$1.uwsgi; scgi_temp_path $WORK/nginx/$1.scgi;
-  $3
-  server { listen 127.0.0.1:$2; $4 }
-}
-CONF
-  nginx -c "$WORK/nginx/$1.conf" -g 'daemon off;' &
-  PIDS+=($!)
-}
-write_nginx store "$STORE_PORT" "" "root $WORK/store; access_log off;"
-write_nginx proxy "$PROXY_PORT" "upstream store { server 127.0.0.1:$STORE_PORT; keepalive 128; }" \
-  "location / { proxy_pass http://store; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering on; }"
+start_nginx() { nginx -c "$WORK/nginx/$1.conf" -g 'daemon off;' & PIDS+=($!); }
+nginx_conf store "$STORE_PORT" "" "root $WORK/store; access_log off;"
+start_nginx store
+proxy_conf "$PROXY_PORT" "$STORE_PORT"
+start_nginx proxy
 
 # The gate, in front of the same store.
-cat > "$WORK/gate/policies/bench.json" <<'JSON'
-{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3-outposts:GetObject","Resource":"arn:aws:s3-outposts:us-east-1:111122223333:outpost/op-01ac5d28a6a232904/bucket/bench-bucket/object/*"}]}
-JSON
-cat > "$WORK/gate/gate.toml" <<TOML
-[server]
-listen = ["127.0.0.1:0"]
-[outpost]
-region = "us-east-1"
-account_id = "111122223333"
-outpost_id = "op-01ac5d28a6a232904"
-[store]
-kind = "s3"
-endpoint = "http://127.0.0.1:$STORE_PORT"
-access_key_id = "BENCHSTOREKEY"
-secret_access_key = "bench-store-secret"
-[[buckets]]
-name = "bench-bucket"
-[[users]]
-arn = "arn:aws:iam::111122223333:user/bench"
-policies = ["policies/bench.json"]
-access_keys = [{ id = "AKIABENCH00000000000", secret = "bench-user-secret" }]
-TOML
+gate_conf "$STORE_PORT"
+
 # Stdout: the listening line, then one access line per request; stderr: diagnostics.
 start_gate() { # binary dir -> sets STARTED_PID and STARTED_ADDR
   mkdir -p "$2"
