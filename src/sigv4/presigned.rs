@@ -258,7 +258,7 @@ fn split_credential(credential: &str, v4a: bool) -> Option<[&str; 5]> {
     }
     let mut start = 0;
     for (n, &slot) in slots.iter().enumerate() {
-        let end = cuts.get(n).copied().filter(|_| n < found).unwrap_or(credential.len());
+        let end = if n < found { *cuts.get(n)? } else { credential.len() };
         *pieces.get_mut(slot)? = credential.get(start..end)?;
         start = end + 1;
     }
