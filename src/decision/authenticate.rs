@@ -17,6 +17,7 @@ use crate::session::token::SessionKind;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::key::derive_signing_key;
 use crate::sigv4::presigned::{SERVICES, is_presigned};
+use crate::sigv4::sign::X_AMZ_CONTENT_SHA256;
 use crate::sigv4::v4a::derive_public_key;
 use crate::sigv4::{AuthForm, Query, SigAuth, SignedRequest, verify};
 
@@ -42,7 +43,7 @@ impl Decider {
         verify(&signed, &auth, &secret, now, self.max_skew_secs, &self.credentials.signing_keys)?;
         // A presigned URL signs no payload hash, but its request may still claim one (or an
         // `aws-chunked` body) in an unsigned header; the body is then checked against it.
-        let payload_hash = match (auth.form, parts.headers.get("x-amz-content-sha256").map(|v| v.to_str())) {
+        let payload_hash = match (auth.form, parts.headers.get(X_AMZ_CONTENT_SHA256).map(|v| v.to_str())) {
             (AuthForm::Query, Some(Ok(claimed))) if claimed != UNSIGNED_PAYLOAD => Cow::Owned(claimed.to_owned()),
             (AuthForm::Query, _) => Cow::Borrowed(UNSIGNED_PAYLOAD),
             (AuthForm::Header, _) if auth.payload_hash == UNSIGNED_PAYLOAD => Cow::Borrowed(UNSIGNED_PAYLOAD),

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, Method};
 
 use crate::base::ids::is_account_id;
 use crate::base::s3err::S3Error;
@@ -22,6 +22,9 @@ use crate::config::{AccessPoint, Bucket, OutpostConfig, StoreTraits};
 use crate::decision::guard;
 use crate::sigv4::Query;
 use crate::sigv4::encode::percent_decode_utf8;
+
+/// Read on every request: built once, so the lookup does not parse the name.
+const X_AMZ_COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
 
 /// S3-on-Outposts actions, as policies name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +225,7 @@ impl Catalog {
         };
         let bucket_resource = object(&bucket.arn);
         let resource = access_point.as_ref().map_or_else(|| Arc::clone(&bucket_resource), |ap| object(&ap.arn));
-        let copy_source = match headers.get("x-amz-copy-source") {
+        let copy_source = match headers.get(X_AMZ_COPY_SOURCE) {
             Some(v) if key.is_some() && *method == Method::PUT && matches!(action, Action::PutObject) => {
                 let (source, header, fact) = self.copy_source(v.as_bytes())?;
                 forward.copy_source = Some(header);

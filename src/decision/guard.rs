@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, HeaderName, StatusCode, header};
 
 use crate::base::s3err::S3Error;
 use crate::config::StoreTraits;
@@ -25,6 +25,7 @@ use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, percent_decode_utf8, uri_encode_into};
 use crate::sigv4::presigned::is_auth_param;
+use crate::sigv4::sign::X_AMZ_CONTENT_SHA256;
 
 /// `UNSIGNED-PAYLOAD`, a `STREAMING-*` mode, or 64 hex digits.
 fn is_payload_claim(v: &[u8]) -> bool {
@@ -211,7 +212,7 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
     }
     // Policies read this header and the gate checks the body against it (`body_check`),
     // so it must be one of the values S3 knows.
-    if let Some(v) = headers.get("x-amz-content-sha256")
+    if let Some(v) = headers.get(X_AMZ_CONTENT_SHA256)
         && !is_payload_claim(v.as_bytes())
     {
         return Err(ChunkError::InvalidContentSha256.to_s3());
@@ -227,11 +228,13 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
     Ok(())
 }
 
+const X_AMZ_TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
+
 /// `x-amz-tagging` (`k1=v1&k2=v2`, form-encoded, UTF-8), decoded, as policies read it
 /// (`s3-outposts:RequestObjectTag/…`). Refused when the store could read it otherwise:
 /// undecodable, or a key given twice.
 pub fn request_tags(headers: &HeaderMap) -> Result<Option<Vec<(String, String)>>, S3Error> {
-    let Some(value) = headers.get("x-amz-tagging") else { return Ok(None) };
+    let Some(value) = headers.get(X_AMZ_TAGGING) else { return Ok(None) };
     let bad = || {
         S3Error::invalid_argument("The header 'x-amz-tagging' shall be encoded as UTF-8 encoded URL query parameters.")
     };

@@ -254,7 +254,8 @@ impl Signer<'_> {
     }
 }
 
-const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+/// Built once: a lookup by a `HeaderName` hashes the name without parsing it again.
+pub const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 const X_AMZ_DATE_HEADER: HeaderName = HeaderName::from_static("x-amz-date");
 
 #[cfg(test)]
