@@ -252,6 +252,13 @@ async fn a_fleet_keeps_every_acknowledged_write_through_the_loss_of_a_gate_and_a
     // boto3 asks for `encoding-type=url`, so the keys come back URL-encoded.
     let text = listing.text().await.unwrap();
     assert!(text.contains("<Key>load%2F0%2F") || text.contains("<Key>load/0/"), "{text}");
+    // `/bucket//KEY` names the key `/KEY` in S3, but Garage drops leading slashes and
+    // would serve (or delete) KEY, whatever a policy said of `/KEY`: refused.
+    let lead = boto3_presign(
+        &json!({"endpoint": gates[1], "method": "get_object", "bucket": BUCKET, "key": format!("/{key}")}),
+    );
+    assert!(lead.contains(&format!("/{BUCKET}//")), "{lead}");
+    assert_eq!(status(&lead, reqwest::Method::GET).await, 400);
     assert_eq!(status(&delete_url(&gates[1]), reqwest::Method::DELETE).await, 204);
     let big: Vec<u8> = (0..64u32 << 20).map(|i| (i % 251) as u8).collect();
     let put = boto3_presign(&json!({"endpoint": gates[0], "method": "put_object", "bucket": BUCKET, "key": "big"}));

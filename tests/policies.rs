@@ -248,3 +248,24 @@ fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warning:") && err.contains("s3:signatureAge"), "{err}");
 }
+
+/// S3 asks for `PutObjectTagging` as well when a write tags its object; a user who may only
+/// put gets 403 for the tagged write and 200 for the plain one.
+#[tokio::test]
+async fn a_tagged_write_needs_put_object_tagging_too() {
+    let put_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3-outposts:PutObject",
+            "Resource":"arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/bucket/{BUCKET}/object/*"}}]}}"#
+    );
+    for (policy, tagged_status) in [(Some(put_only), 403), (None, 200)] {
+        let gate = Gate::start_with(Setup { identity_policy: policy, ..Setup::default() });
+        // boto3 signs `x-amz-tagging` into the URL; the client must then send it.
+        let tagged_url = boto3_presign(&json!({"endpoint": gate.url(""), "method": "put_object", "bucket": BUCKET,
+                                               "key": "tagged.txt", "params": {"Tagging": "team=blue"}}));
+        let tagged = http().put(tagged_url).header("x-amz-tagging", "team=blue").body("t").send().await.unwrap();
+        assert_eq!(tagged.status(), tagged_status, "{}", tagged.text().await.unwrap());
+        let plain_url = gate.presign("PUT", "plain.txt", 60, outpost_gate::time::UnixTime::now());
+        let plain = http().put(plain_url).body("p").send().await.unwrap();
+        assert_eq!(plain.status(), 200, "{}", plain.text().await.unwrap());
+    }
+}

@@ -51,18 +51,23 @@ async fn remote_s3_store_round_trip() {
     }
 }
 
-/// A keep-alive store that counts connections and answers every request with a small
-/// body (HEAD: headers only).
-fn counting_store() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+type Heads = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A keep-alive store that counts connections, keeps every request head it reads, and
+/// answers every request with a small body (HEAD: headers only).
+fn counting_store() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>, Heads) {
     use std::io::{BufRead, BufReader, Write};
     use std::sync::atomic::Ordering;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&accepted);
+    let heads = Heads::default();
+    let kept = std::sync::Arc::clone(&heads);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             counter.fetch_add(1, Ordering::SeqCst);
+            let kept = std::sync::Arc::clone(&kept);
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut writer = stream;
@@ -71,10 +76,13 @@ fn counting_store() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
                     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
                         return;
                     }
+                    let mut head = request_line.clone();
                     let mut line = String::new();
                     while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                        head.push_str(&line);
                         line.clear();
                     }
+                    kept.lock().unwrap().push(head);
                     let head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"e\"\r\n\r\n";
                     let body: &[u8] = if request_line.starts_with("HEAD") { b"" } else { b"hello" };
                     if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(body)).is_err() {
@@ -84,13 +92,13 @@ fn counting_store() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
             });
         }
     });
-    (port, accepted)
+    (port, accepted, heads)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn store_connections_are_reused_after_complete_bodies() {
     use std::sync::atomic::Ordering;
-    let (port, accepted) = counting_store();
+    let (port, accepted, _) = counting_store();
     let gate = Gate::start_with(Setup {
         store_toml: Some(format!(
             "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"K\"\nsecret_access_key = \"S\"\n"
@@ -119,6 +127,43 @@ async fn store_connections_are_reused_after_complete_bodies() {
     drop(r);
     let r = client.get(gate.presign("GET", "k", 60, now())).send().await.unwrap();
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"hello");
+}
+
+/// What the store gets of a client's headers: `x-amz-*` and the headers S3 defines. The
+/// rest is dropped, as S3 ignores it, since a store may not (MinIO deletes a whole prefix
+/// on `x-minio-force-delete`; stores log `X-Forwarded-For` as the client).
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_headers_s3_defines_reach_the_store() {
+    let (port, _, heads) = counting_store();
+    let gate = Gate::start_with(Setup {
+        store_toml: Some(format!(
+            "[store]\nkind = \"s3\"\nendpoint = \"http://127.0.0.1:{port}\"\naccess_key_id = \"K\"\nsecret_access_key = \"S\"\n"
+        )),
+        ..Setup::default()
+    });
+    let url = gate.presign("DELETE", "archive", 60, outpost_gate::time::UnixTime::now());
+    let mut req = http().delete(url);
+    for (name, value) in [
+        ("x-minio-force-delete", "true"),
+        ("x-minio-extract", "true"),
+        ("x-forwarded-for", "10.9.9.9"),
+        ("forwarded", "for=10.9.9.9"),
+        ("x-http-method-override", "GET"),
+        ("x-original-url", "/other/key"),
+        ("if-match", "\"e\""),
+        ("cache-control", "no-cache"),
+    ] {
+        req = req.header(name, value);
+    }
+    assert_eq!(req.send().await.unwrap().status(), 200);
+    let head = heads.lock().unwrap().pop().unwrap().to_ascii_lowercase();
+    assert!(
+        head.starts_with("delete /") && head.contains("if-match: \"e\"") && head.contains("cache-control: no-cache"),
+        "{head}"
+    );
+    for dropped in ["x-minio", "forwarded", "x-http-method-override", "x-original-url", "10.9.9.9"] {
+        assert!(!head.contains(dropped), "{dropped} reached the store:\n{head}");
+    }
 }
 
 /// A TLS front for a store: terminates TLS with the certificate `make_certs` wrote in

@@ -263,8 +263,8 @@ impl Config {
     /// What `check-config` says of the keys and versions the store is given.
     pub fn store_explained(&self) -> String {
         let keys = if self.store.traits.opaque_keys {
-            "keys: opaque (store.opaque_keys = true): passed to the store as written; the store must treat \
-             keys as text, never as file paths"
+            "keys: opaque (store.opaque_keys = true): passed to the store as written, except a leading `/` \
+             (refused, as Garage drops it); the store must treat keys as text, never as file paths"
         } else {
             "keys: strict: keys with `.` or `..` segments, empty segments, a trailing `/`, `\\` or control \
              characters are refused with 400, since a store that maps keys to paths would read them as another \

@@ -86,10 +86,19 @@ pub fn body_check(headers: &HeaderMap, caller: &Authenticated) -> Result<Option<
         )
         .with("ArgumentName", "x-amz-content-sha256"));
     }
+    // A trailer needs the aws-chunked framing to arrive in; a store told to expect one on a
+    // plain body may keep the body before finding none (s3s-fs does).
+    if headers.contains_key("x-amz-trailer") {
+        return Err(S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "x-amz-trailer is only valid on an aws-chunked body with a STREAMING-*-TRAILER x-amz-content-sha256.",
+        ));
+    }
     let checksum = checksum_header(headers)?;
+    checksum_claims(headers, checksum.map(|(alg, _)| alg).as_slice())?;
     let md5 = text(headers, "content-md5");
     if sha256.is_none() && checksum.is_none() && md5.is_none() {
-        no_checksum_without_value(headers, false)?;
         return Ok(None);
     }
     // No Content-Length and no Transfer-Encoding is an empty body (RFC 9112 6.3); a
@@ -117,16 +126,28 @@ fn described(
     }
 }
 
-/// An SDK names the algorithm of the checksum it sends; naming one and sending none is
-/// S3's 400 (a store would otherwise compute one and, finding nothing to compare it with,
-/// refuse only after keeping the object).
-fn no_checksum_without_value(headers: &HeaderMap, trailer: bool) -> Result<(), S3Error> {
-    if headers.contains_key("x-amz-sdk-checksum-algorithm") && !trailer && checksum_header(headers)?.is_none() {
-        return Err(S3Error::new(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.",
-        ));
+/// An SDK names the algorithm of the checksum it sends (`sent`: in a header or a trailer).
+/// Naming one and sending none, or naming another than the one sent, is S3's 400: a store
+/// would otherwise compute the named one and, finding nothing or something else to compare
+/// it with, refuse only after keeping the object (s3s-fs does).
+fn checksum_claims(headers: &HeaderMap, sent: &[ChecksumAlgorithm]) -> Result<(), S3Error> {
+    let invalid = |message: String| Err(S3Error::new(StatusCode::BAD_REQUEST, "InvalidRequest", message));
+    if sent.is_empty() {
+        if headers.contains_key("x-amz-sdk-checksum-algorithm") {
+            return invalid(
+                "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer \
+                 headers were found."
+                    .to_owned(),
+            );
+        }
+        return Ok(());
+    }
+    for name in ["x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"] {
+        if let Some(v) = headers.get(name)
+            && !v.to_str().ok().and_then(ChecksumAlgorithm::from_name).is_some_and(|alg| sent.contains(&alg))
+        {
+            return invalid(format!("Value for {name} header is invalid."));
+        }
     }
     Ok(())
 }
@@ -154,8 +175,9 @@ fn chunked(headers: &HeaderMap, caller: &Authenticated, mode: StreamingMode) -> 
     if mode.is_signed() && mode.is_sigv4a() != (caller.algorithm == crate::sigv4::Algorithm::EcdsaP256) {
         return Err(ChunkError::InvalidContentSha256.to_s3());
     }
-    no_checksum_without_value(headers, !trailers.is_empty())?;
     let checksum = checksum_header(headers)?;
+    let sent: Vec<ChecksumAlgorithm> = trailers.iter().copied().chain(checksum.map(|(alg, _)| alg)).collect();
+    checksum_claims(headers, &sent)?;
     let md5 = text(headers, "content-md5");
     let then =
         if checksum.is_some() || md5.is_some() { Some(described(decoded_len, checksum, None, md5)?) } else { None };

@@ -88,7 +88,8 @@ impl Decider {
         Ok(())
     }
 
-    /// The request and, for a copy, its source must both be allowed.
+    /// The request and, for a copy, its source must both be allowed; a write that tags
+    /// its object (`x-amz-tagging`) needs `PutObjectTagging` as well, as in S3.
     pub fn authorize<'a>(
         &'a self,
         facts: &'a Facts<'a>,
@@ -97,11 +98,14 @@ impl Decider {
         observer: &mut impl PolicyObserver,
     ) -> Decision<'a> {
         let subject = Subject { facts, identity_policies: caller.caller.policies() };
-        let mut decision = self.authorize_one(&subject, asked, observer);
+        let mut decision = self.authorize_one(&subject, asked, asked.action, observer);
+        if decision.allowed && asked.action == Action::PutObject && facts.tags.is_some() {
+            decision = self.authorize_one(&subject, asked, Action::PutObjectTagging, observer);
+        }
         if decision.allowed
             && let Some(src) = &asked.copy_source
         {
-            decision = self.authorize_one(&subject, src, observer);
+            decision = self.authorize_one(&subject, src, src.action, observer);
         }
         decision
     }
@@ -110,11 +114,12 @@ impl Decider {
         &'a self,
         subject: &Subject<'a>,
         asked: &'a Asked,
+        action: Action,
         observer: &mut impl PolicyObserver,
     ) -> Decision<'a> {
         let target = Target {
             owner_account: &self.catalog.outpost.account_id,
-            action_lower: asked.action.name_lower(),
+            action_lower: action.name_lower(),
             resource: &asked.resource,
             bucket_resource: &asked.bucket_resource,
             bucket_policy: asked.bucket.policy.as_deref(),

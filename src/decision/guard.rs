@@ -21,11 +21,11 @@ use crate::base::s3err::S3Error;
 use crate::config::StoreTraits;
 use crate::payload::{ChunkError, StreamingMode};
 use crate::policy::keys::AmzHeader;
-use crate::sigv4::Query;
 use crate::sigv4::canonical::UNSIGNED_PAYLOAD;
 use crate::sigv4::encode::{percent_decode, percent_decode_utf8, uri_encode_into};
 use crate::sigv4::presigned::is_auth_param;
 use crate::sigv4::sign::X_AMZ_CONTENT_SHA256;
+use crate::sigv4::{Query, QueryPair};
 
 /// `UNSIGNED-PAYLOAD`, a `STREAMING-*` mode, or 64 hex digits.
 fn is_payload_claim(v: &[u8]) -> bool {
@@ -82,6 +82,16 @@ pub fn check_key(key: &str, traits: StoreTraits) -> Result<(), S3Error> {
         return Err(S3Error::new(StatusCode::BAD_REQUEST, "KeyTooLongError", "Your key is too long")
             .with("Size", key.len().to_string())
             .with("MaxSizeAllowed", MAX_KEY_BYTES.to_string()));
+    }
+    // `/bucket//a` names the key `/a` in S3, but Garage drops a key's leading slashes and
+    // would act on `a` (or on the bucket itself, for the key `/`), whatever a policy said
+    // of `/a`: refused for every store, opaque or not.
+    if key.starts_with('/') {
+        return Err(refuse(
+            "Object key refused: it begins with `/`, which a store may drop and read as another key",
+            "key",
+            key,
+        ));
     }
     if traits.opaque_keys {
         return Ok(());
@@ -176,6 +186,16 @@ pub fn forwarded_query(query: &Query<'_>, traits: StoreTraits) -> Result<String,
     {
         return Err(refuse("Invalid version id specified", "versionId", &String::from_utf8_lossy(version)));
     }
+    // S3 reads an empty delimiter as none; a store may not (s3s-fs panics on it), so it is
+    // not forwarded.
+    let empty_delimiter = |p: &QueryPair<'_>| p.key.as_ref() == b"delimiter" && p.value.is_empty();
+    let without;
+    let query = if query.iter().any(empty_delimiter) {
+        without = Query::from_pairs(query.iter().filter(|p| !empty_delimiter(p)).cloned());
+        &without
+    } else {
+        query
+    };
     Ok(query.canonical(|k| forwarded(k) && (traits.versions || k != b"versionId")))
 }
 
@@ -205,6 +225,14 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
         if headers.get_all(name).iter().nth(1).is_some() {
             return Err(refuse("The header may be given once", name.as_str(), ""));
         }
+        if store_command(name.as_str()) {
+            return Err(refuse(
+                "This metadata header is a command to some stores (MinIO unpacks an upload carrying it into \
+                 objects the policies never saw); the gate does not forward it",
+                name.as_str(),
+                "",
+            ));
+        }
     }
     // Everything below reads `x-amz-*` headers; a plain presigned GET has none.
     if !amz {
@@ -226,6 +254,15 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
         }
     }
     Ok(())
+}
+
+/// User metadata that a store reads as an instruction rather than keeps: MinIO's
+/// `snowball-auto-extract` unpacks a tar upload into objects named by its entries, under a
+/// `minio-snowball-*` prefix, and `x-minio-*` names are its internal ones. S3 would only
+/// store them; the gate cannot forward them without letting one PUT write anywhere.
+fn store_command(name: &str) -> bool {
+    name.strip_prefix("x-amz-meta-")
+        .is_some_and(|rest| ["snowball-", "minio-", "x-minio-"].iter().any(|p| rest.starts_with(p)))
 }
 
 const X_AMZ_TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");

@@ -27,6 +27,7 @@ use s3s::{S3Result, s3_error};
 use tokio::net::TcpListener;
 
 use crate::base::secret::SecretKey;
+use crate::store::embedded_fs::MendedFs;
 use crate::store::upstream::{StoreTarget, StoreTimeouts};
 
 /// Makes the data directory and one directory per configured bucket (s3s-fs keeps each
@@ -55,6 +56,7 @@ pub async fn start_embedded_for<'a>(
     }
     let fs = s3s_fs::FileSystem::new(data_dir).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
     let root = std::fs::canonicalize(data_dir)?;
+    let fs = MendedFs { fs, root: root.clone() };
     let access_key_id = format!("EMBEDDED{:016X}", rand::random::<u64>());
     let secret = SecretKey::new(hex::encode(rand::random::<[u8; 20]>()));
     let service = {
@@ -203,6 +205,22 @@ fn is_uuid(s: &str) -> bool {
             .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
 }
 
+/// s3s-fs cuts a listing's common prefixes one byte past where the delimiter starts: a
+/// delimiter of several bytes gives wrong prefixes, and one that is not ASCII makes it
+/// panic mid-character. S3 takes any string; this store takes one byte. (The gate drops an
+/// empty delimiter, which S3 reads as none.)
+fn one_byte_delimiter(query: &str) -> S3Result<()> {
+    for (name, value) in query.split('&').filter_map(|p| p.split_once('=')) {
+        if name == "delimiter" && percent_encoding::percent_decode_str(value).count() > 1 {
+            return Err(s3_error!(
+                InvalidArgument,
+                "The embedded store supports a delimiter of one character (one byte); use a real S3 store for longer ones"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl S3Access for EmbeddedLimits {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
@@ -210,8 +228,11 @@ impl S3Access for EmbeddedLimits {
         if cx.credentials().is_none() {
             return Err(s3_error!(AccessDenied, "Signature is required"));
         }
-        let S3Path::Object { bucket, key } = cx.s3_path() else { return Ok(()) };
         let op = cx.s3_op().name();
+        if op.starts_with("List") {
+            one_byte_delimiter(cx.uri().query().unwrap_or(""))?;
+        }
+        let S3Path::Object { bucket, key } = cx.s3_path() else { return Ok(()) };
         let usage = match op {
             "PutObject" | "CopyObject" | "CreateMultipartUpload" | "CompleteMultipartUpload" | "UploadPart" => {
                 Use::Write

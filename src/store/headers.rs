@@ -23,10 +23,36 @@ const HOP_BY_HOP: [&str; 9] = [
 /// gate, never forwarded to the store.
 const CLIENT_ONLY: [&str; 5] = ["host", "authorization", "expect", "x-amz-date", "x-amz-security-token"];
 
-/// The client's headers minus hop-by-hop ones (including any the Connection header names)
-/// and its authentication.
+/// The request headers S3 reads besides `x-amz-*`: the object's own (stored with it on a
+/// write), conditions and ranges, and CORS's origin.
+const S3_REQUEST_HEADERS: [&str; 13] = [
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-md5",
+    "content-type",
+    "expires",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-unmodified-since",
+    "range",
+];
+
+/// What the store gets of the client's headers: `x-amz-*` (the gate reads and checks those)
+/// and the headers S3 defines, minus hop-by-hop ones (and any the Connection header names)
+/// and the client's authentication. Everything else is dropped, as S3 ignores headers it does
+/// not define, because a store may not: MinIO deletes a whole prefix on
+/// `x-minio-force-delete` and reads inside a zip on `x-minio-extract`, and stores log
+/// `X-Forwarded-For` as the client. Only what the decision saw reaches the store.
 pub(super) fn forwardable(mut headers: HeaderMap) -> HeaderMap {
-    strip(&mut headers, |name| HOP_BY_HOP.contains(&name) || CLIENT_ONLY.contains(&name));
+    strip(&mut headers, |name| {
+        HOP_BY_HOP.contains(&name)
+            || CLIENT_ONLY.contains(&name)
+            || !(name.starts_with("x-amz-") || S3_REQUEST_HEADERS.contains(&name))
+    });
     headers
 }
 
@@ -103,7 +129,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hop_by_hop_client_only_and_connection_named_headers_are_stripped() {
+    fn only_s3_headers_reach_the_store_without_hop_by_hop_or_client_auth() {
         let mut h = HeaderMap::new();
         for (k, v) in [
             ("host", "gate"),
@@ -114,13 +140,21 @@ mod tests {
             ("x-amz-security-token", "t"),
             ("range", "bytes=0-1"),
             ("x-amz-meta-a", "b"),
+            ("content-type", "text/plain"),
+            ("if-none-match", "*"),
+            ("x-minio-force-delete", "true"),
+            ("x-minio-extract", "true"),
+            ("x-forwarded-for", "10.9.9.9"),
+            ("forwarded", "for=10.9.9.9"),
+            ("x-http-method-override", "DELETE"),
+            ("user-agent", "curl"),
         ] {
             h.append(HeaderName::from_static(k), http::HeaderValue::from_static(v));
         }
         let kept = forwardable(h.clone());
         let mut names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
         names.sort_unstable();
-        assert_eq!(names, ["range", "x-amz-meta-a"]);
+        assert_eq!(names, ["content-type", "if-none-match", "range", "x-amz-meta-a"]);
         strip_hop_by_hop(&mut h);
         assert!(h.contains_key("host") && h.contains_key("authorization") && !h.contains_key("x-private"));
         assert!(!h.contains_key("connection") && !h.contains_key("keep-alive"));

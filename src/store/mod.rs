@@ -2,11 +2,13 @@
 //! both ways (`headers` says which headers cross), `nodes` says which of the store's endpoints take new requests, `pool` keeps
 //! each worker's warm connections to each, `body` holds the body types on
 //! the hot path (and the counting wrappers that close a request's access line), and
-//! `embedded` runs s3s-fs in-process for the default configuration.
+//! `embedded` runs s3s-fs in-process for the default configuration (`embedded_fs` mends its
+//! 5xx edges).
 
 pub mod body;
 pub mod checked;
 pub mod embedded;
+mod embedded_fs;
 mod headers;
 pub mod inbound;
 pub mod nodes;

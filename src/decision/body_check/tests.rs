@@ -85,3 +85,35 @@ fn malformed_claims_get_s3s_answers() {
     let h = headers(&[("x-amz-decoded-content-length", "10")]);
     assert_eq!(body_check(&h, &caller("STREAMING-AWS4-HMAC-SHA256-PAYLOAD")).unwrap_err().status.as_u16(), 500);
 }
+
+#[test]
+fn a_named_algorithm_must_be_the_one_sent_and_a_trailer_needs_aws_chunked() {
+    let crc = ("x-amz-checksum-crc32", "NhCmhg==");
+    let plain = |more: &[(&'static str, &str)]| {
+        let mut all = vec![("content-length", "5"), crc];
+        all.extend_from_slice(more);
+        body_check(&headers(&all), &caller("UNSIGNED-PAYLOAD"))
+    };
+    for name in ["x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"] {
+        for other in ["SHA256", "MD5", ""] {
+            let e = plain(&[(name, other)]).unwrap_err();
+            assert_eq!((e.status.as_u16(), e.code), (400, "InvalidRequest"), "{name}: {other}");
+            assert_eq!(e.message, format!("Value for {name} header is invalid."));
+        }
+        assert!(plain(&[(name, "crc32")]).unwrap().is_some(), "{name} naming the algorithm sent");
+    }
+    let e = plain(&[("x-amz-trailer", "x-amz-checksum-sha256")]).unwrap_err();
+    assert_eq!((e.status.as_u16(), e.code), (400, "InvalidRequest"));
+    // With the trailer, the named algorithm must be the trailer's.
+    let chunked = |alg: &'static str| {
+        let h = headers(&[
+            ("content-encoding", "aws-chunked"),
+            ("x-amz-decoded-content-length", "5"),
+            ("x-amz-trailer", "x-amz-checksum-crc32"),
+            ("x-amz-sdk-checksum-algorithm", alg),
+        ]);
+        body_check(&h, &caller("STREAMING-UNSIGNED-PAYLOAD-TRAILER"))
+    };
+    assert!(chunked("CRC32").is_ok());
+    assert_eq!(code(chunked("CRC32C")), (400, "InvalidRequest"));
+}

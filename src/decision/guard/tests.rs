@@ -32,8 +32,13 @@ fn keys_a_path_store_would_normalise_are_refused_when_strict() {
 
 #[test]
 fn opaque_stores_get_keys_as_written_up_to_s3s_limit() {
-    for key in ["folder/", "a//b", "../x", "/lead"] {
+    for key in ["folder/", "a//b", "../x", "lead/"] {
         check_key(key, OPAQUE).unwrap_or_else(|e| panic!("{key}: {e}"));
+    }
+    // Garage reads `/lead` as `lead`, and `/` as the bucket itself.
+    for key in ["/lead", "/", "//x"] {
+        let e = check_key(key, OPAQUE).expect_err(key);
+        assert_eq!((e.status.as_u16(), e.code, e.extra("ArgumentValue")), (400, "InvalidArgument", Some(key)));
     }
     let e = check_key(&"k".repeat(1025), OPAQUE).unwrap_err();
     assert_eq!((e.code, e.extra("MaxSizeAllowed"), e.extra("Size")), ("KeyTooLongError", Some("1024"), Some("1025")));
@@ -73,6 +78,9 @@ fn the_store_gets_only_known_parameters_once_each() {
     assert!(fwd("X-Amz-Region-Set=%2A&X-Amz-Date=x", STRICT).is_ok());
     let versioned = StoreTraits { opaque_keys: false, versions: true };
     assert_eq!(fwd("versionId=v1", versioned).unwrap(), "versionId=v1");
+    // S3 reads an empty delimiter as none.
+    assert_eq!(fwd("list-type=2&delimiter=&prefix=a", STRICT).unwrap(), "list-type=2&prefix=a");
+    assert_eq!(fwd("list-type=2&delimiter=%2F", STRICT).unwrap(), "delimiter=%2F&list-type=2");
 }
 
 fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -104,6 +112,19 @@ fn repeated_amz_headers_and_non_text_policy_headers_are_refused() {
     check_headers(&headers(&[("x-amz-acl", "private"), ("x-amz-meta-a", "1")])).unwrap();
     let e = check_headers(&headers(&[("host", "a"), ("host", "b")])).unwrap_err();
     assert_eq!(e.extra("ArgumentName"), Some("Host"));
+}
+
+#[test]
+fn metadata_a_store_reads_as_a_command_is_refused() {
+    for name in [
+        "x-amz-meta-snowball-auto-extract",
+        "x-amz-meta-minio-snowball-prefix",
+        "x-amz-meta-x-minio-internal-replication",
+    ] {
+        let e = check_headers(&headers(&[(name, "true")])).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code, e.extra("ArgumentName")), (400, "InvalidArgument", Some(name)));
+    }
+    check_headers(&headers(&[("x-amz-meta-snowballs", "3"), ("x-amz-meta-minion", "bob")])).unwrap();
 }
 
 #[test]
