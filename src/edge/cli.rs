@@ -353,10 +353,18 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 
 /// Logs go to stderr (buffered per worker, see `logbuf`); stdout carries only what
 /// scripts read (`listening on …`, URLs).
+///
+/// The embedded store's crates stay at `info` whatever the level asked: at `debug`, s3s logs
+/// each request it gets whole, the gate's store signature with it.
 fn init_tracing() {
     use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_GATE_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_GATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for quiet in ["s3s=info", "s3s_fs=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let ansi = std::io::stderr().is_terminal();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -72,6 +72,8 @@ pub struct Setup {
     pub access_point_toml: String,
     /// Files written into the gate's directory first (relative path, contents).
     pub files: Vec<(String, String)>,
+    /// `OUTPOST_GATE_LOG`; `info,outpost_gate=debug` by default.
+    pub log_filter: Option<&'static str>,
 }
 
 impl Gate {
@@ -160,7 +162,7 @@ access_keys = [{{ id = "{NOBODY_AK}", secret = "{NOBODY_SK}" }}]
         let mut child = Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
             .args(["serve", "--config"])
             .arg(&config)
-            .env("OUTPOST_GATE_LOG", "info,outpost_gate=debug")
+            .env("OUTPOST_GATE_LOG", setup.log_filter.unwrap_or("info,outpost_gate=debug"))
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_log).unwrap())
             .spawn()
