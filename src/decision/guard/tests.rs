@@ -110,6 +110,11 @@ fn repeated_amz_headers_and_non_text_policy_headers_are_refused() {
     h.insert("x-amz-server-side-encryption", http::HeaderValue::from_bytes(b"AES256\xff").unwrap());
     assert!(check_headers(&h).is_err());
     check_headers(&headers(&[("x-amz-acl", "private"), ("x-amz-meta-a", "1")])).unwrap();
+    // Any x-amz-* value, user metadata included: a store may canonicalize obs-text otherwise.
+    let mut h = HeaderMap::new();
+    h.insert("x-amz-meta-note", http::HeaderValue::from_bytes(b"caf\xe9").unwrap());
+    let e = check_headers(&h).unwrap_err();
+    assert_eq!((e.status.as_u16(), e.extra("ArgumentName")), (400, Some("x-amz-meta-note")));
     let e = check_headers(&headers(&[("host", "a"), ("host", "b")])).unwrap_err();
     assert_eq!(e.extra("ArgumentName"), Some("Host"));
 }
