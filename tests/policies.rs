@@ -269,3 +269,47 @@ async fn a_tagged_write_needs_put_object_tagging_too() {
         assert_eq!(plain.status(), 200, "{}", plain.text().await.unwrap());
     }
 }
+
+/// A copy's source is judged in its own context: the destination's access point must not
+/// lend it the bucket policy's delegation to access points (`DataAccessPointAccount`).
+#[tokio::test]
+async fn a_copy_source_is_not_read_through_the_destinations_access_point() {
+    let ap = format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/accesspoint/{AP}");
+    let bucket = format!("arn:aws:s3-outposts:{REGION}:{ACCOUNT}:outpost/{OUTPOST}/bucket/{BUCKET}");
+    // AWS's usual delegation: the bucket allows whatever comes through its account's
+    // access points; the access point allows the tester `mallory/*`; the tester's own
+    // policy allows nothing.
+    let gate = Gate::start_with(Setup {
+        identity_policy: Some(r#"{"Version":"2012-10-17","Statement":[]}"#.into()),
+        bucket_policy: Some(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3-outposts:*",
+                "Resource":["{bucket}","{bucket}/object/*"],
+                "Condition":{{"StringEquals":{{"s3-outposts:DataAccessPointAccount":"{ACCOUNT}"}}}}}}]}}"#
+        )),
+        access_point_policy: Some(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/tester"}},
+                "Action":["s3-outposts:GetObject","s3-outposts:PutObject"],"Resource":"{ap}/object/mallory/*"}}]}}"#
+        )),
+        ..Setup::default()
+    });
+    let secret = gate.dir.path().join("data").join(BUCKET).join("private");
+    std::fs::create_dir_all(&secret).unwrap();
+    std::fs::write(secret.join("payroll"), "TOP-SECRET").unwrap();
+    let through_ap = |method: &str, key: &str, params: serde_json::Value| {
+        let url = boto3_presign(&json!({ "method": method, "bucket": ap, "key": key, "params": params }));
+        url.replacen(&format!("https://{}", ap_host()), &gate.url(""), 1)
+    };
+    // The access point serves the tester's own prefix, and the bucket alone nothing.
+    let own = http().put(through_ap("put_object", "mallory/own", json!({}))).header("host", ap_host()).body("mine");
+    assert_eq!(own.send().await.unwrap().status(), 200);
+    let direct = http().get(boto3_get(&gate, "private/payroll", now_secs())).send().await.unwrap();
+    assert_eq!(direct.status(), 403);
+
+    let source = format!("{BUCKET}/private/payroll");
+    let copy_url = through_ap("copy_object", "mallory/loot", json!({"CopySource": source}));
+    let copy =
+        http().put(copy_url).header("host", ap_host()).header("x-amz-copy-source", &source).send().await.unwrap();
+    let status = copy.status();
+    assert_eq!(status, 403, "{}", copy.text().await.unwrap());
+    assert!(!gate.dir.path().join("data").join(BUCKET).join("mallory/loot").exists());
+}

@@ -15,8 +15,9 @@
 use crate::policy::{Facts, Observer, Policy, PolicyVerdict, PrincipalMatch, RequestContext};
 
 /// Who is asking (the principal is in the request's facts), with their identity policies.
-pub struct Subject<'a> {
-    pub facts: &'a Facts<'a>,
+/// The facts are only read while deciding; a decision borrows the policies alone.
+pub struct Subject<'f, 'a> {
+    pub facts: &'f Facts<'f>,
     pub identity_policies: &'a [std::sync::Arc<Policy>],
 }
 
@@ -86,12 +87,12 @@ pub trait PolicyObserver: Observer {
 
 impl PolicyObserver for () {}
 
-pub fn authorize<'a>(subject: &Subject<'a>, target: &Target<'a>) -> Decision<'a> {
+pub fn authorize<'a>(subject: &Subject<'_, 'a>, target: &Target<'a>) -> Decision<'a> {
     authorize_observed(subject, target, &mut ())
 }
 
 pub fn authorize_observed<'a>(
-    subject: &Subject<'a>,
+    subject: &Subject<'_, 'a>,
     target: &Target<'a>,
     observer: &mut impl PolicyObserver,
 ) -> Decision<'a> {

@@ -105,14 +105,27 @@ impl Decider {
         if decision.allowed
             && let Some(src) = &asked.copy_source
         {
+            // The source is read through its own access point, or none: the destination's
+            // (`DataAccessPointArn`, `…Account`, `AccessPointNetworkOrigin`) must not
+            // lend it access.
+            let src_facts = facts.through(self.access_point_facts(src));
+            let subject = Subject { facts: &src_facts, identity_policies: caller.caller.policies() };
             decision = self.authorize_one(&subject, src, src.action, observer);
         }
         decision
     }
 
+    fn access_point_facts<'a>(&'a self, asked: &'a Asked) -> Option<AccessPointFacts<'a>> {
+        asked.access_point.as_ref().map(|ap| AccessPointFacts {
+            arn: &ap.arn,
+            account: &self.catalog.outpost.account_id,
+            network_origin: if ap.vpc_id.is_some() { "VPC" } else { "Internet" },
+        })
+    }
+
     fn authorize_one<'a>(
         &'a self,
-        subject: &Subject<'a>,
+        subject: &Subject<'_, 'a>,
         asked: &'a Asked,
         action: Action,
         observer: &mut impl PolicyObserver,
@@ -177,11 +190,7 @@ impl Decider {
             prefix: list_key("prefix"),
             delimiter: list_key("delimiter"),
             max_keys: list_key("max-keys"),
-            access_point: asked.access_point.as_ref().map(|ap| AccessPointFacts {
-                arn: &ap.arn,
-                account: &self.catalog.outpost.account_id,
-                network_origin: if ap.vpc_id.is_some() { "VPC" } else { "Internet" },
-            }),
+            access_point: self.access_point_facts(asked),
             // The copy source as classified (`bucket/key`, decoded), which is what the store
             // gets, not the client's spelling of it.
             headers: AmzHeader::ALL.map(|h| match h {

@@ -208,6 +208,34 @@ pub struct Texts {
 }
 
 impl<'a> Facts<'a> {
+    /// The same request's facts as seen through another access point (or none): a copy's
+    /// source is judged in its own context, not in its destination's.
+    pub fn through(&self, access_point: Option<AccessPointFacts<'a>>) -> Self {
+        Self {
+            principal_arn: self.principal_arn,
+            principal_account: self.principal_account,
+            principal_type: self.principal_type,
+            username: self.username,
+            userid: self.userid,
+            session_arn: self.session_arn,
+            token_issue_time: self.token_issue_time,
+            now_ms: self.now_ms,
+            source_ip: self.source_ip,
+            source_vpc: self.source_vpc,
+            source_vpce: self.source_vpce,
+            vpc_source_ip: self.vpc_source_ip,
+            secure_transport: self.secure_transport,
+            auth: self.auth,
+            prefix: self.prefix,
+            delimiter: self.delimiter,
+            max_keys: self.max_keys,
+            access_point,
+            headers: self.headers,
+            tags: self.tags,
+            texts: Texts::default(),
+        }
+    }
+
     #[inline]
     pub fn get(&self, key: &Key) -> Found<'_> {
         let text = |s: Option<&'a str>| s.map_or(Found::Absent, |s| Found::One(Val::Text(s)));
