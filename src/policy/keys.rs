@@ -210,6 +210,7 @@ pub struct Texts {
 impl<'a> Facts<'a> {
     /// The same request's facts as seen through another access point (or none): a copy's
     /// source is judged in its own context, not in its destination's.
+    #[must_use]
     pub fn through(&self, access_point: Option<AccessPointFacts<'a>>) -> Self {
         Self {
             principal_arn: self.principal_arn,
