@@ -74,6 +74,23 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_long_transfer_is_not() {
     assert!(started.elapsed() >= Duration::from_secs(3));
 }
 
+/// HTTP/2 closes gracefully by a GOAWAY and a PING the client must answer; a client that
+/// never answers is still cut a few seconds after its idle timeout, so it cannot hold a
+/// connection permit forever.
+#[tokio::test]
+async fn an_idle_http2_connection_that_never_answers_is_still_closed() {
+    let gate = Gate::start_with(Setup { server_toml: "idle_timeout_secs = 1\n".into(), ..Setup::default() });
+    let mut silent = tokio::net::TcpStream::connect(&gate.addr).await.unwrap();
+    // The HTTP/2 preface and an empty SETTINGS frame, then nothing: no ack, no request.
+    silent.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00").await.unwrap();
+    let started = Instant::now();
+    let sent =
+        read_until_closed(&mut silent, Duration::from_secs(20)).await.expect("closed although it never answered");
+    let took = started.elapsed();
+    assert!(!sent.is_empty(), "the gate spoke HTTP/2 first");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(12), "closed after {took:?}");
+}
+
 #[tokio::test]
 async fn oversized_heads_get_s3s_error_or_a_closed_connection() {
     let gate = Gate::start_with(Setup {

@@ -204,6 +204,18 @@ async fn read_proxy(
     Some((Rewind::new(accepted.rest, stream), conn))
 }
 
+/// How long an idle connection asked to close may take to finish closing (no request is
+/// in flight on it) before it is dropped.
+const IDLE_CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// What a worker's connections share.
 struct Conns {
     builder: Builder<TokioExecutor>,
@@ -237,6 +249,10 @@ impl Conns {
             if closing {
                 connection.as_mut().graceful_shutdown();
             }
+            // Set when an idle connection is asked to close: HTTP/2's graceful close waits
+            // for the client to answer a PING, and a client that never answers would hold its
+            // connection (and its permit) forever.
+            let mut cut_at: Option<tokio::time::Instant> = None;
             loop {
                 tokio::select! {
                     r = connection.as_mut() => {
@@ -252,7 +268,12 @@ impl Conns {
                     () = activity.idle_for(idle_timeout), if !closing => {
                         tracing::debug!(peer = %conn.peer, "closing a connection idle for {idle_timeout:?}");
                         closing = true;
+                        cut_at = Some(tokio::time::Instant::now() + IDLE_CLOSE_WAIT);
                         connection.as_mut().graceful_shutdown();
+                    }
+                    () = until(cut_at), if cut_at.is_some() => {
+                        tracing::debug!(peer = %conn.peer, "cut: an idle connection did not close within {IDLE_CLOSE_WAIT:?}");
+                        break;
                     }
                 }
             }
