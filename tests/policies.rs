@@ -8,7 +8,9 @@ mod support;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use support::{ACCOUNT, AP, BUCKET, Gate, OUTPOST, REGION, Setup, ap_host, boto3_presign, explain, http, http_from};
+use support::{
+    ACCOUNT, AK, AP, BUCKET, Gate, OUTPOST, REGION, SK, Setup, ap_host, boto3_presign, explain, http, http_from,
+};
 
 fn now_secs() -> i64 {
     i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
@@ -312,4 +314,30 @@ async fn a_copy_source_is_not_read_through_the_destinations_access_point() {
     let status = copy.status();
     assert_eq!(status, 403, "{}", copy.text().await.unwrap());
     assert!(!gate.dir.path().join("data").join(BUCKET).join("mallory/loot").exists());
+}
+
+/// PutObjectTagging's tag set is its body: an `x-amz-tagging` header beside it, which the
+/// tag conditions would read while the store applies the body, is refused.
+#[tokio::test]
+async fn put_object_tagging_is_not_judged_by_a_tagging_header() {
+    let gate = Gate::start();
+    put(&gate, "tagged", "t").await;
+    let secret = outpost_gate::secret::SecretKey::new(SK);
+    let signer = outpost_gate::sigv4::Signer { access_key_id: AK, secret: &secret, region: REGION, service: "s3" };
+    let path = format!("/{BUCKET}/tagged");
+    let now = outpost_gate::time::UnixTime::now();
+    let url = signer.presign_url("PUT", "http", &gate.addr, &path, &[("tagging", "")], 60, None, now);
+    let body = "<Tagging><TagSet><Tag><Key>class</Key><Value>secret</Value></Tag></TagSet></Tagging>";
+    let r = http().put(&url).header("x-amz-tagging", "class=public").body(body).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("<Code>InvalidArgument</Code>") && text.contains("<ArgumentName>x-amz-tagging"), "{text}");
+
+    // Likewise a grant or an object lock, which S3 honours only with a permission the gate
+    // does not carry: S3's 501 for an unimplemented header, nothing stored.
+    let put_url = gate.presign("PUT", "public-now", 60, now);
+    let r = http().put(put_url).header("x-amz-acl", "public-read-write").body("x").send().await.unwrap();
+    assert_eq!(r.status(), 501);
+    assert!(r.text().await.unwrap().contains("<Header>x-amz-acl</Header>"));
+    assert!(!gate.dir.path().join("data").join(BUCKET).join("public-now").exists());
 }

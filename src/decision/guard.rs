@@ -230,6 +230,16 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
         if headers.get(name).is_some_and(|v| v.to_str().is_err()) {
             return Err(refuse("The header value must be visible ASCII text", name.as_str(), ""));
         }
+        if let Some(v) = headers.get(name)
+            && needs_an_action_the_gate_lacks(name.as_str(), v.as_bytes())
+        {
+            return Err(S3Error::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+            )
+            .with("Header", name.as_str()));
+        }
         if store_command(name.as_str()) {
             return Err(refuse(
                 "This metadata header is a command to some stores (MinIO unpacks an upload carrying it into \
@@ -253,6 +263,22 @@ pub fn check_headers(headers: &HeaderMap) -> Result<(), S3Error> {
     Ok(())
 }
 
+/// Headers S3 honours only with a permission beyond the request's own action
+/// (`PutObjectAcl`, `PutObjectRetention`, `PutObjectLegalHold`, `BypassGovernanceRetention`),
+/// none of which the gate carries: forwarded on `PutObject` or `DeleteObject` alone, they
+/// would let a writer make objects public on the store, lock them until 2099, or delete
+/// locked ones. A canned ACL that grants nobody more (`private`,
+/// `bucket-owner-full-control`, which tools send by habit) is let through.
+fn needs_an_action_the_gate_lacks(name: &str, value: &[u8]) -> bool {
+    match name {
+        "x-amz-acl" => {
+            !(value.eq_ignore_ascii_case(b"private") || value.eq_ignore_ascii_case(b"bucket-owner-full-control"))
+        }
+        "x-amz-bypass-governance-retention" => true,
+        _ => name.starts_with("x-amz-grant-") || name.starts_with("x-amz-object-lock-"),
+    }
+}
+
 /// User metadata that a store reads as an instruction rather than keeps: MinIO's
 /// `snowball-auto-extract` unpacks a tar upload into objects named by its entries, under a
 /// `minio-snowball-*` prefix, and `x-minio-*` names are its internal ones. S3 would only
@@ -268,7 +294,12 @@ const X_AMZ_TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
 /// (`s3-outposts:RequestObjectTag/…`). Refused when the store could read it otherwise:
 /// undecodable, or a key given twice.
 pub fn request_tags(headers: &HeaderMap) -> Result<Option<Vec<(String, String)>>, S3Error> {
-    let Some(value) = headers.get(X_AMZ_TAGGING) else { return Ok(None) };
+    let Some(value) = headers.get(X_AMZ_TAGGING) else {
+        // A copy that replaces its tags with none still sets the tag set (to empty).
+        let replace =
+            headers.get("x-amz-tagging-directive").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"REPLACE"));
+        return Ok(replace.then(Vec::new));
+    };
     let bad = || {
         S3Error::invalid_argument("The header 'x-amz-tagging' shall be encoded as UTF-8 encoded URL query parameters.")
     };

@@ -8,7 +8,7 @@ use http::request::Parts;
 
 use crate::base::s3err::S3Error;
 use crate::decision::authorize::Decision;
-use crate::decision::classify::Asked;
+use crate::decision::classify::{Action, Asked};
 use crate::decision::decide::{Arrival, Authenticated, Claim, Decider};
 use crate::decision::guard::{check_headers, request_tags};
 use crate::decision::trace::Recorder;
@@ -79,6 +79,16 @@ impl Decider {
         let asked =
             self.catalog.classify(&parts.method, host, path, query, &parts.headers).map_err(at(Step::Classify))?;
         trace.classified(&asked);
+        // PutObjectTagging's tag set is its body, which S3 reads for the tag conditions; the
+        // header would be judged while the store applies the body, so it is refused there.
+        if asked.action == Action::PutObjectTagging && parts.headers.contains_key("x-amz-tagging") {
+            return Err(at(Step::Tags)(
+                S3Error::invalid_argument(
+                    "x-amz-tagging is not read by PutObjectTagging: the tag set is the request body",
+                )
+                .with("ArgumentName", "x-amz-tagging"),
+            ));
+        }
         self.check_network(&asked, arrival).map_err(at(Step::Network))?;
         trace.claimed(Claim::of(&parts.headers, query));
         let caller = self.authenticate(parts, host, query, arrival.now()).map_err(at(Step::Authenticate))?;

@@ -133,6 +133,33 @@ fn metadata_a_store_reads_as_a_command_is_refused() {
 }
 
 #[test]
+fn headers_that_need_a_permission_the_gate_lacks_are_not_implemented() {
+    for (name, value) in [
+        ("x-amz-acl", "public-read"),
+        ("x-amz-acl", "authenticated-read"),
+        ("x-amz-grant-full-control", "uri=http://acs.amazonaws.com/groups/global/AllUsers"),
+        ("x-amz-grant-read", "id=x"),
+        ("x-amz-object-lock-mode", "COMPLIANCE"),
+        ("x-amz-object-lock-retain-until-date", "2099-01-01T00:00:00Z"),
+        ("x-amz-object-lock-legal-hold", "ON"),
+        ("x-amz-bypass-governance-retention", "true"),
+    ] {
+        let e = check_headers(&headers(&[(name, value)])).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code, e.extra("Header")), (501, "NotImplemented", Some(name)), "{name}");
+    }
+    for acl in ["private", "bucket-owner-full-control", "PRIVATE"] {
+        check_headers(&headers(&[("x-amz-acl", acl)])).unwrap_or_else(|e| panic!("{acl}: {e}"));
+    }
+}
+
+#[test]
+fn a_copy_replacing_its_tags_with_none_sets_an_empty_tag_set() {
+    let replace = headers(&[("x-amz-tagging-directive", "REPLACE")]);
+    assert_eq!(request_tags(&replace).unwrap(), Some(Vec::new()));
+    assert_eq!(request_tags(&headers(&[("x-amz-tagging-directive", "COPY")])).unwrap(), None);
+}
+
+#[test]
 fn tagging_is_decoded_once_or_refused() {
     let tags = request_tags(&headers(&[("x-amz-tagging", "a=1&b%20c=d+e")])).unwrap().unwrap();
     assert_eq!(tags, [("a".to_owned(), "1".to_owned()), ("b c".to_owned(), "d e".to_owned())]);
