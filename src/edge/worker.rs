@@ -107,6 +107,7 @@ pub(super) async fn run(
 /// Accepts on one listener while a connection permit is free, until `stop`.
 async fn accept_loop(listener: TcpListener, shared: Shared, mut stop: watch::Receiver<bool>) {
     let Ok(local) = listener.local_addr() else { return };
+    let mut failing = AcceptFailures::default();
     loop {
         let permit = tokio::select! {
             p = Arc::clone(&shared.permits).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
@@ -116,12 +117,18 @@ async fn accept_loop(listener: TcpListener, shared: Shared, mut stop: watch::Rec
             r = listener.accept() => match r {
                 Ok(s) => s,
                 Err(e) => {
-                    tracing::warn!("accept on {local} failed: {e}");
+                    drop(permit);
+                    let pause = failing.failed(&e, local, tokio::time::Instant::now());
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        _ = stop.changed() => break,
+                    }
                     continue;
                 }
             },
             _ = stop.changed() => break,
         };
+        failing.pause = Duration::ZERO;
         let _ = stream.set_nodelay(true);
         let conn = ConnInfo::direct(peer, local);
         let reads_proxy = match shared.settings.proxy_mode {
@@ -137,6 +144,31 @@ async fn accept_loop(listener: TcpListener, shared: Shared, mut stop: watch::Rec
         // The PROXY header and the TLS handshake happen off the accept loop, each under
         // its own timeout.
         tokio::spawn(prelude_then_serve(stream, conn, reads_proxy, shared.clone(), held));
+    }
+}
+
+/// Accept errors, paced and summarised. Out of file descriptors (or memory), `accept` fails
+/// at once every time it is called: without a pause the loop would spin a core and write a
+/// warning per spin (millions a second). So a failure waits 10 ms, doubling to 1 s while
+/// failures continue, and a warning is written at most once a second with the count since.
+#[derive(Default)]
+struct AcceptFailures {
+    pause: Duration,
+    last_warned: Option<tokio::time::Instant>,
+    unreported: u64,
+}
+
+impl AcceptFailures {
+    /// Counts a failure; returns how long to wait before accepting again.
+    fn failed(&mut self, e: &std::io::Error, local: std::net::SocketAddr, now: tokio::time::Instant) -> Duration {
+        self.unreported += 1;
+        if self.last_warned.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
+            tracing::warn!("accept on {local} failed: {e} ({} failures since the last warning)", self.unreported);
+            self.last_warned = Some(now);
+            self.unreported = 0;
+        }
+        self.pause = (self.pause * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        self.pause
     }
 }
 
@@ -279,5 +311,24 @@ impl Conns {
             }
             drop(held);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_failures_pause_doubling_to_a_second_and_warn_once_a_second() {
+        let mut f = AcceptFailures::default();
+        let local: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let e = std::io::Error::from_raw_os_error(24); // EMFILE
+        let start = tokio::time::Instant::now();
+        let pauses: Vec<u128> = (0..10).map(|_| f.failed(&e, local, start).as_millis()).collect();
+        assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
+        // The first failure warned; the nine since wait for the next second.
+        assert_eq!(f.unreported, 9);
+        f.failed(&e, local, start + Duration::from_millis(1000));
+        assert_eq!(f.unreported, 0, "a second later, one warning with the count");
     }
 }

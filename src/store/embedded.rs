@@ -72,6 +72,8 @@ pub async fn start_embedded_for<'a>(
         builder.http1().max_buf_size((max_header_bytes + SIGNING_HEADROOM).max(16 * 1024));
         loop {
             let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors, accept fails at once every time: pause, not spin.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
             let _ = stream.set_nodelay(true);
