@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
         // The first failure warned; the nine since wait for the next second.
         assert_eq!(f.unreported, 9);
-        f.failed(&e, local, start + Duration::from_millis(1000));
+        f.failed(&e, local, start + Duration::from_secs(1));
         assert_eq!(f.unreported, 0, "a second later, one warning with the count");
     }
 }
