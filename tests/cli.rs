@@ -26,6 +26,23 @@ fn check_config_accepts_the_shipped_configuration() {
     assert!(text.contains("ok: 1 listener(s), embedded store"), "{text}");
 }
 
+/// A reader that goes away (`check-config | head -1`) ends the output, not in a panic.
+#[test]
+fn check_config_into_a_closed_pipe_exits_quietly() {
+    let mut child = gate_bin()
+        .args(["check-config", "--config"])
+        .arg(shipped_config())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}
+
 /// The production example, with the files it names made beside it: TLS certificates, the
 /// secrets, and the shipped policies.
 #[test]

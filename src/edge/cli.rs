@@ -9,6 +9,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::base::time::UnixTime;
+
+/// `println!` that does not panic when stdout is gone (`check-config | head -1`): what a
+/// command prints is for whoever still reads it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 use crate::config::{self, Config};
 use crate::sigv4::Signer;
 use crate::sigv4::encode::uri_encode;
@@ -159,8 +167,8 @@ fn check_config(flag: Option<PathBuf>) -> ExitCode {
             for w in c.warnings() {
                 eprintln!("warning: {w}");
             }
-            println!("{}", c.summary());
-            println!("{}", c.store_explained());
+            say!("{}", c.summary());
+            say!("{}", c.store_explained());
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -247,7 +255,7 @@ fn presign(args: &PresignArgs) -> ExitCode {
     } else {
         signer.presign_url(method, scheme, &host, &path, &[], args.expires, token, UnixTime::now())
     };
-    println!("{url}");
+    say!("{url}");
     ExitCode::SUCCESS
 }
 
@@ -300,7 +308,7 @@ fn credentials(args: &CredentialsArgs) -> ExitCode {
                 "SessionToken": s.token,
                 "Expiration": UnixTime(s.expires).iso8601().to_string(),
             });
-            println!("{json}");
+            say!("{json}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string()),
@@ -341,7 +349,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     let arrival = crate::decision::decide::Arrival { origin, now_ms, secure: false };
     match crate::decision::explain::explain_url(&decider, &args.method, &args.url, &headers, &arrival) {
         Ok(explained) => {
-            println!("{}", explained.text);
+            say!("{}", explained.text);
             if explained.allowed { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => {
