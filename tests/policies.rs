@@ -216,7 +216,7 @@ async fn bucket_policy_denies_while_the_access_point_allows() {
 }
 
 #[test]
-fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
+fn check_config_names_an_unknown_operator_warns_on_unknown_keys_and_refuses_a_deny_that_cannot_apply() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     write(
@@ -225,7 +225,17 @@ fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
     );
     write(
         "odd.json",
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericGreaterThan":{"s3:signatureAge":1}}}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericGreaterThan":{"s3:signatureAge":1}}}]}"#,
+    );
+    // A Deny on a key the gate never sets would never apply where AWS could deny: refused,
+    // unless written to hold when the key is absent.
+    write(
+        "deny.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"s3-outposts:ExistingObjectTag/class":"secret"}}}]}"#,
+    );
+    write(
+        "deny_if.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEqualsIfExists":{"s3-outposts:ExistingObjectTag/class":"secret"}}}]}"#,
     );
     let config = |policy: &str| {
         format!(
@@ -234,6 +244,8 @@ fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
     };
     write("bad.toml", &config("bad.json"));
     write("odd.toml", &config("odd.json"));
+    write("deny.toml", &config("deny.json"));
+    write("deny_if.toml", &config("deny_if.json"));
     let run = |name: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_outpost-gate"))
             .args(["check-config", "--config"])
@@ -249,6 +261,15 @@ fn check_config_names_an_unknown_operator_and_warns_on_unknown_keys() {
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warning:") && err.contains("s3:signatureAge"), "{err}");
+    let out = run("deny.toml");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Statement[0].Condition.StringEquals: a Deny conditioned on") && err.contains("IfExists"),
+        "{err}"
+    );
+    let out = run("deny_if.toml");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// S3 asks for `PutObjectTagging` as well when a write tags its object; a user who may only

@@ -51,6 +51,22 @@ fn parse(json: &str, kind: PolicyKind, source: &str) -> Result<Policy, PolicyErr
         .collect::<Result<Vec<_>, _>>()?;
     let mut warnings = Vec::new();
     for (i, st) in statements.iter().enumerate() {
+        // A Deny whose condition on a never-set key is false when the key is absent can
+        // never apply: AWS, which may set the key, would deny where the gate allows. Refused,
+        // so that a Deny never fails open (an `…IfExists` form, true when absent, loads).
+        let absent = super::keys::Facts::default();
+        if st.effect == Effect::Deny
+            && let Some(c) = st.conditions.iter().find(|c| !c.key_is_known() && !c.holds(&absent))
+        {
+            return Err(err(
+                format!("Statement[{i}].Condition.{}", c.operator),
+                format!(
+                    "a Deny conditioned on \"{}\", a key the gate never sets, would never apply where AWS could deny; \
+                     remove the condition, or write it as {}IfExists to deny when the key is absent",
+                    c.key_name, c.operator
+                ),
+            ));
+        }
         for c in st.conditions.iter().filter(|c| !c.key_is_known()) {
             warnings.push(format!(
                 "Statement[{i}].Condition.{}: the gate never sets the key \"{}\", so it is always absent",
