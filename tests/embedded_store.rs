@@ -8,18 +8,7 @@ mod support;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use support::{AK, BUCKET, Gate, REGION, SK};
-
-fn client(gate: &Gate) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(gate.url(""))
-        .region(aws_sdk_s3::config::Region::new(REGION))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(AK, SK, None, None, "test"))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
+use support::{AK, BUCKET, Gate, SK, rust_s3};
 
 /// The S3 error code of a failed call, with its HTTP status.
 fn refusal<E: ProvideErrorMetadata, R: std::fmt::Debug>(
@@ -37,7 +26,7 @@ fn refusal<E: ProvideErrorMetadata, R: std::fmt::Debug>(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_suffix_range_longer_than_the_object_is_the_whole_object() {
     let gate = Gate::start();
-    let s3 = client(&gate);
+    let s3 = rust_s3(&gate, AK, SK);
     s3.put_object().bucket(BUCKET).key("eight").body(ByteStream::from_static(b"12345678")).send().await.unwrap();
     for (range, body, content_range) in [
         ("bytes=-3", &b"678"[..], "bytes 5-7/8"),
@@ -61,7 +50,7 @@ async fn a_suffix_range_longer_than_the_object_is_the_whole_object() {
 async fn a_bad_completion_is_refused_and_the_upload_survives_it() {
     let gate = Gate::start();
     let data = gate.dir.path().join("data");
-    let s3 = client(&gate);
+    let s3 = rust_s3(&gate, AK, SK);
     let key = "multi.bin";
     let upload_id = s3.create_multipart_upload().bucket(BUCKET).key(key).send().await.unwrap().upload_id.unwrap();
     let upload = |n: i32, bytes: Vec<u8>| {

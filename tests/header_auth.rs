@@ -488,14 +488,7 @@ async fn the_aws_sdk_for_rust_with_its_defaults() {
     use aws_sdk_s3::primitives::ByteStream;
     use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
     let gate = Gate::start();
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(gate.url(""))
-        .region(aws_sdk_s3::config::Region::new(REGION))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(AK, SK, None, None, "test"))
-        .force_path_style(true)
-        .build();
-    let s3 = aws_sdk_s3::Client::from_conf(config);
+    let s3 = rust_s3(&gate, AK, SK);
     let data = body_bytes(300_000, 21);
     let put = s3
         .put_object()
@@ -549,14 +542,7 @@ async fn the_aws_sdk_for_rust_with_its_defaults() {
     s3.delete_object().bucket(BUCKET).key("rust/one.bin").send().await.unwrap();
     assert!(s3.head_object().bucket(BUCKET).key("rust/one.bin").send().await.is_err());
     // A user without the permission gets S3's AccessDenied through the SDK's own error.
-    let nobody = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(gate.url(""))
-        .region(aws_sdk_s3::config::Region::new(REGION))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(NOBODY_AK, NOBODY_SK, None, None, "test"))
-        .force_path_style(true)
-        .build();
-    let e = aws_sdk_s3::Client::from_conf(nobody)
+    let e = rust_s3(&gate, NOBODY_AK, NOBODY_SK)
         .put_object()
         .bucket(BUCKET)
         .key("rust/denied.bin")

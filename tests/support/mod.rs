@@ -598,3 +598,16 @@ pub fn scripted_store(answer: Vec<u8>) -> u16 {
     });
     port
 }
+
+/// The AWS SDK for Rust's S3 client with its defaults, path style, against `gate` as the
+/// user with `ak`/`sk`.
+pub fn rust_s3(gate: &Gate, ak: &str, sk: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .endpoint_url(gate.url(""))
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(ak, sk, None, None, "test"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
