@@ -289,6 +289,7 @@ fn store_command(name: &str) -> bool {
 }
 
 const X_AMZ_TAGGING: HeaderName = HeaderName::from_static("x-amz-tagging");
+const X_AMZ_TAGGING_DIRECTIVE: HeaderName = HeaderName::from_static("x-amz-tagging-directive");
 
 /// `x-amz-tagging` (`k1=v1&k2=v2`, form-encoded, UTF-8), decoded, as policies read it
 /// (`s3-outposts:RequestObjectTag/…`). Refused when the store could read it otherwise:
@@ -297,7 +298,7 @@ pub fn request_tags(headers: &HeaderMap) -> Result<Option<Vec<(String, String)>>
     let Some(value) = headers.get(X_AMZ_TAGGING) else {
         // A copy that replaces its tags with none still sets the tag set (to empty).
         let replace =
-            headers.get("x-amz-tagging-directive").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"REPLACE"));
+            headers.get(X_AMZ_TAGGING_DIRECTIVE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"REPLACE"));
         return Ok(replace.then(Vec::new));
     };
     let bad = || {
