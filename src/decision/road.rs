@@ -10,7 +10,7 @@ use crate::base::s3err::S3Error;
 use crate::decision::authorize::Decision;
 use crate::decision::classify::{Action, Asked};
 use crate::decision::decide::{Arrival, Authenticated, Claim, Decider};
-use crate::decision::guard::{check_headers, request_tags};
+use crate::decision::guard::{check_headers, check_permission_headers, request_tags};
 use crate::decision::trace::Recorder;
 use crate::policy::Facts;
 use crate::sigv4::Query;
@@ -92,6 +92,7 @@ impl Decider {
         self.check_network(&asked, arrival).map_err(at(Step::Network))?;
         trace.claimed(Claim::of(&parts.headers, query));
         let caller = self.authenticate(parts, host, query, arrival.now()).map_err(at(Step::Authenticate))?;
+        check_permission_headers(&parts.headers).map_err(at(Step::Headers))?;
         let tags = request_tags(&parts.headers).map_err(at(Step::Tags))?;
         let allowed = {
             let facts = self.facts(arrival, &caller, &asked, query, &parts.headers, tags.as_deref());

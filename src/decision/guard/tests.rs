@@ -144,11 +144,11 @@ fn headers_that_need_a_permission_the_gate_lacks_are_not_implemented() {
         ("x-amz-object-lock-legal-hold", "ON"),
         ("x-amz-bypass-governance-retention", "true"),
     ] {
-        let e = check_headers(&headers(&[(name, value)])).unwrap_err();
+        let e = check_permission_headers(&headers(&[(name, value)])).unwrap_err();
         assert_eq!((e.status.as_u16(), e.code, e.extra("Header")), (501, "NotImplemented", Some(name)), "{name}");
     }
     for acl in ["private", "bucket-owner-full-control", "PRIVATE"] {
-        check_headers(&headers(&[("x-amz-acl", acl)])).unwrap_or_else(|e| panic!("{acl}: {e}"));
+        check_permission_headers(&headers(&[("x-amz-acl", acl)])).unwrap_or_else(|e| panic!("{acl}: {e}"));
     }
 }
 
