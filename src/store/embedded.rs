@@ -178,9 +178,7 @@ impl EmbeddedLimits {
     /// creation until it is completed or aborted.
     async fn upload_of(&self, bucket: &str, key: &str, query: &str) -> S3Result<()> {
         use base64::Engine as _;
-        let id = query
-            .split('&')
-            .find_map(|p| p.strip_prefix("uploadId="))
+        let id = query_value(query, "uploadId")
             .filter(|id| is_uuid(id))
             .ok_or_else(|| s3_error!(NoSuchUpload))?
             .to_ascii_lowercase();
@@ -212,15 +210,21 @@ fn is_uuid(s: &str) -> bool {
 /// panic mid-character. S3 takes any string; this store takes one byte. (The gate drops an
 /// empty delimiter, which S3 reads as none.)
 fn one_byte_delimiter(query: &str) -> S3Result<()> {
-    for (name, value) in query.split('&').filter_map(|p| p.split_once('=')) {
-        if name == "delimiter" && percent_encoding::percent_decode_str(value).count() > 1 {
-            return Err(s3_error!(
-                InvalidArgument,
-                "The embedded store supports a delimiter of one character (one byte); use a real S3 store for longer ones"
-            ));
-        }
+    // The gate forwards each parameter once.
+    if let Some(value) = query_value(query, "delimiter")
+        && percent_encoding::percent_decode_str(value).count() > 1
+    {
+        return Err(s3_error!(
+            InvalidArgument,
+            "The embedded store supports a delimiter of one character (one byte); use a real S3 store for longer ones"
+        ));
     }
     Ok(())
+}
+
+/// The raw value of `name` in the query the gate forwarded (canonical: each parameter once).
+fn query_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query.split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
 }
 
 #[async_trait::async_trait]
